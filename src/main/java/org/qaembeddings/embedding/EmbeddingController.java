@@ -1,0 +1,23 @@
+package org.qaembeddings.embedding;
+
+import java.util.UUID;
+
+import org.qaembeddings.system.NotFoundException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+class EmbeddingController {
+
+    private final EmbeddingRepository repository;
+
+    EmbeddingController(EmbeddingRepository repository) {
+        this.repository = repository;
+    }
+
+    @GetMapping("/api/qa-pairs/{id}/embedding")
+    EmbeddingDetail embedding(@PathVariable UUID id) {
+        return repository.findDetail(id).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
+    }
+}

@@ -1,0 +1,41 @@
+package org.qaembeddings.embedding;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code embedding.*}: how texts are built and how the background worker runs.
+ *
+ * @param batchSize most pairs sent to the provider in one call (1..100)
+ * @param textTemplate the text embedded for a pair; {question} and {answer} are replaced
+ * @param pollInterval how often the worker looks for work when nobody woke it
+ * @param lease how long a claimed row belongs to its worker; after that another may take it
+ * @param workerEnabled false leaves rows PENDING for another node (or a test) to process
+ */
+@ConfigurationProperties("embedding")
+public record EmbeddingProperties(
+        @DefaultValue("100") int batchSize,
+        @DefaultValue(EmbeddingText.DEFAULT_TEMPLATE) String textTemplate,
+        @DefaultValue("1s") Duration pollInterval,
+        @DefaultValue("5m") Duration lease,
+        @DefaultValue("true") boolean workerEnabled) {
+
+    /** One provider call never carries more than this many pairs. */
+    public static final int MAX_BATCH_SIZE = 100;
+
+    public EmbeddingProperties {
+        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException(
+                    "embedding.batch-size must be 1.." + MAX_BATCH_SIZE + ", was " + batchSize);
+        }
+        EmbeddingText.validateTemplate(textTemplate);
+        if (pollInterval.compareTo(Duration.ofMillis(10)) < 0) {
+            throw new IllegalArgumentException("embedding.poll-interval must be at least 10ms, was " + pollInterval);
+        }
+        if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("embedding.lease must be at least 1s, was " + lease);
+        }
+    }
+}

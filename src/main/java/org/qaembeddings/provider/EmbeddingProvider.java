@@ -1,0 +1,35 @@
+package org.qaembeddings.provider;
+
+import java.util.List;
+
+/**
+ * Turns texts into vectors. One call is one request to the model (one HTTP request for a remote
+ * provider), so callers batch. Implementations are thread-safe.
+ */
+public interface EmbeddingProvider extends AutoCloseable {
+
+    /** The model name recorded with every vector and every cost row. */
+    String model();
+
+    /** Dimensions of the vectors this provider returns, or 0 when it is only known from a response. */
+    int dimensions();
+
+    /** The most tokens one input may have; longer inputs are cut to this by {@link #embed}. */
+    int maxInputTokens();
+
+    /** Tokens of {@code text} as the model counts them. */
+    int countTokens(String text);
+
+    /**
+     * Embeds {@code texts}, each cut to {@link #maxInputTokens()} tokens first.
+     *
+     * @return one vector per text, in the order of {@code texts}
+     * @throws ProviderException when the model could not give a valid vector for every text
+     */
+    ProviderResult embed(List<String> texts);
+
+    /** Frees what the provider holds (native memory, connections). */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,289 @@
+package org.qaembeddings.provider;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import static org.qaembeddings.provider.ProviderException.Kind.PERMANENT;
+import static org.qaembeddings.provider.ProviderException.Kind.TRANSIENT;
+
+/**
+ * Calls an OpenAI-compatible {@code POST {baseUrl}/embeddings} with the whole batch in one request,
+ * checks every part of the answer before trusting it, and classifies failures for retrying.
+ * Built on {@code java.net.http}: no extra dependency, and full control of timeouts, headers and
+ * error bodies, which is all this one endpoint needs.
+ */
+final class OpenAiEmbeddingProvider implements EmbeddingProvider {
+
+    /** Sizes of OpenAI's own models, used to check answers when no dimensions are configured. */
+    private static final Map<String, Integer> KNOWN_DIMENSIONS = Map.of(
+            "text-embedding-3-small", 1536,
+            "text-embedding-3-large", 3072,
+            "text-embedding-ada-002", 1536);
+    private static final int MAX_ERROR_DETAIL = 300;
+    private static final Pattern SECRET_LIKE = Pattern.compile("(sk|key|api)[-_][A-Za-z0-9_\\-]{6,}");
+    private static final Pattern RESET_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+
+    private final OpenAiProperties properties;
+    private final JsonMapper json;
+    private final HttpClient http;
+    private final Clock clock;
+    private final URI endpoint;
+    private final int dimensions;
+    private final Encoding tokenizer = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+
+    OpenAiEmbeddingProvider(OpenAiProperties properties, JsonMapper json, HttpClient http, Clock clock) {
+        this.properties = properties;
+        this.clock = clock;
+        this.json = json;
+        this.http = http;
+        String base = properties.baseUrl().toString();
+        this.endpoint = URI.create((base.endsWith("/") ? base : base + "/") + "embeddings");
+        this.dimensions = properties.dimensions() != null
+                ? properties.dimensions()
+                : KNOWN_DIMENSIONS.getOrDefault(properties.model(), 0);
+    }
+
+    @Override
+    public String model() {
+        return properties.model();
+    }
+
+    @Override
+    public int dimensions() {
+        return dimensions;
+    }
+
+    @Override
+    public int maxInputTokens() {
+        return properties.maxInputTokens();
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenizer.countTokens(text);
+    }
+
+    String fit(String text) {
+        var encoded = tokenizer.encode(text, properties.maxInputTokens());
+        return encoded.isTruncated() ? tokenizer.decode(encoded.getTokens()) : text;
+    }
+
+    @Override
+    public ProviderResult embed(List<String> texts) {
+        HttpResponse<byte[]> response = send(requestBody(texts));
+        int status = response.statusCode();
+        if (status / 100 != 2) {
+            throw httpError(response);
+        }
+        return parse(response.body(), texts.size());
+    }
+
+    private byte[] requestBody(List<String> texts) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", properties.model());
+        ArrayNode input = body.putArray("input");
+        for (String text : texts) {
+            input.add(fit(text));
+        }
+        body.put("encoding_format", "float");
+        if (properties.dimensions() != null) {
+            body.put("dimensions", properties.dimensions());
+        }
+        return json.writeValueAsBytes(body);
+    }
+
+    private HttpResponse<byte[]> send(byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
+                .timeout(properties.timeout())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (properties.hasApiKey()) {
+            request.header("Authorization", "Bearer " + properties.apiKey());
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            throw new ProviderException(TRANSIENT, "provider timed out after " + properties.timeout(), null, null);
+        } catch (IOException e) {
+            throw new ProviderException(TRANSIENT, "provider unreachable: " + e.getClass().getSimpleName(), null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(TRANSIENT, "interrupted while calling the provider", null, null);
+        }
+    }
+
+    private ProviderException httpError(HttpResponse<byte[]> response) {
+        int status = response.statusCode();
+        String detail = "HTTP " + status + " from provider" + errorMessage(response.body()).map(m -> ": " + m).orElse("");
+        boolean transientStatus = status == 408 || status == 409 || status == 429 || status >= 500;
+        Duration retryAfter = status == 429 || status == 503 ? retryAfter(response, clock) : null;
+        return new ProviderException(transientStatus ? TRANSIENT : PERMANENT, detail, retryAfter, null);
+    }
+
+    private Optional<String> errorMessage(byte[] body) {
+        try {
+            JsonNode message = json.readTree(body).path("error").path("message");
+            if (!message.isString() || message.asString().isBlank()) {
+                return Optional.empty();
+            }
+            String text = redact(message.asString());
+            return Optional.of(text.length() > MAX_ERROR_DETAIL ? text.substring(0, MAX_ERROR_DETAIL) + "..." : text);
+        } catch (JacksonException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Providers echo (parts of) a rejected key back in their error message; none of it is kept. */
+    String redact(String message) {
+        String out = message;
+        if (properties.hasApiKey()) {
+            out = out.replace(properties.apiKey(), "***");
+        }
+        return SECRET_LIKE.matcher(out).replaceAll("***");
+    }
+
+    /**
+     * The wait a rate-limited answer asks for: {@code Retry-After} (seconds or an HTTP date), else
+     * the longest of OpenAI's {@code x-ratelimit-reset-requests} / {@code -tokens} ("1s", "6m0s", "20ms").
+     */
+    static Duration retryAfter(HttpResponse<?> response, Clock clock) {
+        var headers = response.headers();
+        Optional<String> retryAfter = headers.firstValue("retry-after");
+        if (retryAfter.isPresent()) {
+            String value = retryAfter.get().trim();
+            try {
+                return Duration.ofMillis(Math.max(0, Math.round(Double.parseDouble(value) * 1000)));
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    var at = java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+                    Duration wait = Duration.between(clock.instant(), at.toInstant());
+                    return wait.isNegative() ? Duration.ZERO : wait;
+                } catch (java.time.format.DateTimeParseException notADate) {
+                    return null;
+                }
+            }
+        }
+        Duration longest = null;
+        for (String name : List.of("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")) {
+            Optional<String> value = headers.firstValue(name);
+            if (value.isPresent()) {
+                Duration parsed = parseResetDuration(value.get().trim());
+                if (parsed != null && (longest == null || parsed.compareTo(longest) > 0)) {
+                    longest = parsed;
+                }
+            }
+        }
+        return longest;
+    }
+
+    static Duration parseResetDuration(String value) {
+        Matcher m = RESET_PART.matcher(value);
+        double millis = 0;
+        int end = 0;
+        while (m.find()) {
+            if (m.start() != end) {
+                return null;
+            }
+            double n = Double.parseDouble(m.group(1));
+            millis += switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> n * 1_000;
+                case "m" -> n * 60_000;
+                default -> n * 3_600_000;
+            };
+            end = m.end();
+        }
+        return end == 0 || end != value.length() ? null : Duration.ofMillis(Math.round(millis));
+    }
+
+    private ProviderResult parse(byte[] body, int expected) {
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JacksonException e) {
+            throw invalid("response is not JSON");
+        }
+        JsonNode data = root.path("data");
+        if (!data.isArray()) {
+            throw invalid("response has no data array");
+        }
+        if (data.size() != expected) {
+            throw invalid("response has " + data.size() + " embeddings for " + expected + " inputs");
+        }
+        float[][] vectors = new float[expected][];
+        int width = -1;
+        for (JsonNode item : data) {
+            JsonNode indexNode = item.path("index");
+            if (!indexNode.isIntegralNumber()) {
+                throw invalid("embedding without an integer index");
+            }
+            int index = indexNode.asInt();
+            if (index < 0 || index >= expected || vectors[index] != null) {
+                throw invalid("embedding index " + index + " is out of range or repeated");
+            }
+            float[] vector = vector(item.path("embedding"), index);
+            if (width == -1) {
+                width = vector.length;
+                if (dimensions != 0 && width != dimensions) {
+                    throw new ProviderException(PERMANENT, "provider returned " + width
+                            + " dimensions, expected " + dimensions + " (check embedding.openai.dimensions)");
+                }
+            } else if (vector.length != width) {
+                throw invalid("embeddings of different lengths in one response");
+            }
+            vectors[index] = vector;
+        }
+        JsonNode promptTokens = root.path("usage").path("prompt_tokens");
+        if (!promptTokens.isIntegralNumber() || promptTokens.asInt() < 0) {
+            throw invalid("response has no usage.prompt_tokens");
+        }
+        String model = root.path("model").isString() ? root.path("model").asString() : properties.model();
+        return new ProviderResult(Arrays.asList(vectors), promptTokens.asInt(), model);
+    }
+
+    private static float[] vector(JsonNode node, int index) {
+        if (!node.isArray() || node.isEmpty()) {
+            throw invalid("embedding " + index + " is not a non-empty array of numbers");
+        }
+        float[] vector = new float[node.size()];
+        for (int i = 0; i < vector.length; i++) {
+            JsonNode value = node.get(i);
+            if (!value.isNumber()) {
+                throw invalid("embedding " + index + " holds a value that is not a number");
+            }
+            float f = (float) value.doubleValue();
+            if (!Float.isFinite(f)) {
+                throw invalid("embedding " + index + " holds a value that is not finite");
+            }
+            vector[i] = f;
+        }
+        return vector;
+    }
+
+    private static ProviderException invalid(String what) {
+        return new ProviderException(TRANSIENT, "invalid provider response: " + what);
+    }
+}

@@ -1,0 +1,66 @@
+package org.qaembeddings.provider;
+
+import java.net.URI;
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code embedding.openai.*}: any OpenAI-compatible {@code /embeddings} endpoint.
+ *
+ * @param baseUrl the API root that {@code /embeddings} is appended to, e.g. {@code https://api.openai.com/v1}
+ * @param apiKey sent as a bearer token; never logged or shown (blank: no Authorization header)
+ * @param model sent as {@code model}; also the name costs are recorded under
+ * @param dimensions sent as {@code dimensions} when set; when unset, the model's known size is checked
+ * @param maxInputTokens inputs are cut to this many tokens (cl100k_base) before they are sent
+ * @param connectTimeout time to open a connection
+ * @param timeout time for one whole request, from sending to the last byte of the answer
+ */
+@ConfigurationProperties("embedding.openai")
+public record OpenAiProperties(
+        @DefaultValue("https://api.openai.com/v1") URI baseUrl,
+        String apiKey,
+        @DefaultValue("text-embedding-3-small") String model,
+        Integer dimensions,
+        @DefaultValue("8191") int maxInputTokens,
+        @DefaultValue("5s") Duration connectTimeout,
+        @DefaultValue("60s") Duration timeout) {
+
+    public OpenAiProperties {
+        String scheme = baseUrl.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("embedding.openai.base-url must be an http(s) URL, was " + baseUrl);
+        }
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("embedding.openai.model must not be blank");
+        }
+        if (dimensions != null && (dimensions < 1 || dimensions > 16_384)) {
+            throw new IllegalArgumentException("embedding.openai.dimensions must be 1..16384, was " + dimensions);
+        }
+        if (maxInputTokens < 1 || maxInputTokens > 1_000_000) {
+            throw new IllegalArgumentException(
+                    "embedding.openai.max-input-tokens must be 1..1000000, was " + maxInputTokens);
+        }
+        requirePositive("embedding.openai.connect-timeout", connectTimeout);
+        requirePositive("embedding.openai.timeout", timeout);
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+    }
+
+    boolean hasApiKey() {
+        return apiKey != null && !apiKey.isBlank();
+    }
+
+    /** Keeps the key out of logs and failure analyses that print the bound properties. */
+    @Override
+    public String toString() {
+        return "OpenAiProperties[baseUrl=" + baseUrl + ", apiKey=" + (hasApiKey() ? "******" : "(none)")
+                + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens
+                + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + "]";
+    }
+}

@@ -1,0 +1,62 @@
+package org.qaembeddings.qa;
+
+import java.net.URI;
+import java.util.UUID;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/qa-pairs")
+class QaController {
+
+    static final int MAX_PAGE_SIZE = 100;
+    /** Deep offsets are slow and nobody pages to them; the cap keeps OFFSET arithmetic far from overflow. */
+    static final int MAX_PAGE = 1_000_000;
+
+    private final QaService service;
+
+    QaController(QaService service) {
+        this.service = service;
+    }
+
+    @PostMapping
+    ResponseEntity<QaPairView> create(@Valid @RequestBody QaRequest request) {
+        QaPairView created = service.create(request);
+        return ResponseEntity.created(URI.create("/api/qa-pairs/" + created.id())).body(created);
+    }
+
+    @GetMapping("/{id}")
+    QaPairView get(@PathVariable UUID id) {
+        return service.get(id);
+    }
+
+    @GetMapping
+    QaPage list(@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
+            @RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int size) {
+        return service.list(page, size);
+    }
+
+    @PutMapping("/{id}")
+    QaPairView update(@PathVariable UUID id, @Valid @RequestBody QaRequest request) {
+        return service.update(id, request);
+    }
+
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        service.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+}

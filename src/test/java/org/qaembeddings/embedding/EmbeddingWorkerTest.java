@@ -1,0 +1,246 @@
+package org.qaembeddings.embedding;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.qaembeddings.provider.EmbeddingProvider;
+import org.qaembeddings.support.DatabaseTest;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.support.MutableClock;
+import org.qaembeddings.support.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The worker driven by hand, one {@code pollOnce()} at a time, on a clock the test moves: no
+ * background thread runs here.
+ */
+@TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.batch-size=50", "embedding.lease=30s"})
+class EmbeddingWorkerTest extends DatabaseTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Autowired
+    EmbeddingRepository repository;
+    @Autowired
+    EmbeddingProvider provider;
+    @Autowired
+    TransactionTemplate transactions;
+    @Autowired
+    EmbeddingService embeddings;
+    @Autowired
+    EmbeddingProperties properties;
+
+    MutableClock clock;
+    ExecutorService threads;
+
+    @BeforeEach
+    void setUp() {
+        clock = new MutableClock(T0);
+        threads = Executors.newFixedThreadPool(2);
+    }
+
+    @AfterEach
+    void tearDown() {
+        threads.shutdownNow();
+    }
+
+    private EmbeddingWorker worker() {
+        return new EmbeddingWorker(repository, provider, transactions, clock, properties);
+    }
+
+    private UUID insertPair(String question, String answer) {
+        UUID id = UUID.randomUUID();
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)")
+                    .param("id", id).param("q", question).param("a", answer)
+                    .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
+                    .update();
+            embeddings.requestForNewPair(id, question, answer, clock.instant());
+        });
+        return id;
+    }
+
+    private void updatePair(UUID id, String question, String answer) {
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE qa_pair SET question = :q, answer = :a WHERE id = :id")
+                    .param("id", id).param("q", question).param("a", answer).update();
+            embeddings.requestIfTextChanged(id, question, answer, clock.instant());
+        });
+    }
+
+    private String status(UUID id) {
+        return jdbc.sql("SELECT status FROM qa_embedding WHERE qa_pair_id = :id").param("id", id)
+                .query(String.class).single();
+    }
+
+    private float[] storedVector(UUID id) {
+        return repository.findDetail(id).orElseThrow().vector();
+    }
+
+    private static String text(String question, String answer) {
+        return "Question: " + question + "\nAnswer: " + answer;
+    }
+
+    @Test
+    void pollOnceEmbedsPendingRowsInOneCall() {
+        UUID a = insertPair("A?", "a");
+        UUID b = insertPair("B?", "b");
+
+        assertThat(worker().pollOnce()).isEqualTo(2);
+
+        assertThat(OPENAI.requests()).hasSize(1);
+        assertThat(status(a)).isEqualTo("COMPLETED");
+        assertThat(storedVector(b)).containsExactly(FakeOpenAiServer.vectorFor(text("B?", "b"), DIMENSIONS));
+        assertThat(worker().pollOnce()).isZero();
+    }
+
+    @Test
+    void pollOnceClaimsAtMostBatchSize() {
+        for (int i = 0; i < 120; i++) {
+            insertPair("Q" + i + "?", "a");
+        }
+
+        assertThat(worker().pollOnce()).isEqualTo(50);
+        assertThat(worker().pollOnce()).isEqualTo(50);
+        assertThat(worker().pollOnce()).isEqualTo(20);
+        assertThat(worker().pollOnce()).isZero();
+        assertThat(OPENAI.requests()).extracting(r -> r.inputs().size()).containsExactly(50, 50, 20);
+    }
+
+    @Test
+    void updateDuringInFlightEmbeddingEndsWithLatestText() throws Exception {
+        UUID id = insertPair("Version one?", "one");
+        CountDownLatch inFlight = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        OPENAI.behave(request -> {
+            if (request.inputs().contains(text("Version one?", "one"))) {
+                inFlight.countDown();
+                await(release);
+            }
+            return OPENAI.vectors(request);
+        });
+        Future<Integer> first = threads.submit(() -> worker().pollOnce());
+        assertThat(inFlight.await(20, TimeUnit.SECONDS)).isTrue();
+
+        updatePair(id, "Version two?", "two");
+        release.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+
+        // the stale vector of version one was not written; the row waits for version two
+        assertThat(status(id)).isEqualTo("PENDING");
+        assertThat(storedVector(id)).isNull();
+        assertThat(worker().pollOnce()).isEqualTo(1);
+        assertThat(status(id)).isEqualTo("COMPLETED");
+        assertThat(storedVector(id)).containsExactly(FakeOpenAiServer.vectorFor(text("Version two?", "two"), DIMENSIONS));
+    }
+
+    @Test
+    void twoWorkersNeverEmbedTheSameRowInOneClaim() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            insertPair("Shared " + i + "?", "a");
+        }
+        // each request is held until both workers are calling (or a bound passes, as on H2, whose
+        // SKIP LOCKED gives the second claim nothing while the first holds its locks)
+        CountDownLatch bothCalling = new CountDownLatch(2);
+        OPENAI.behave(request -> {
+            bothCalling.countDown();
+            awaitAtMost(bothCalling, Duration.ofSeconds(2));
+            return OPENAI.vectors(request);
+        });
+
+        Future<Integer> one = threads.submit(() -> worker().pollOnce());
+        Future<Integer> two = threads.submit(() -> worker().pollOnce());
+        int claimedTogether = one.get(30, TimeUnit.SECONDS) + two.get(30, TimeUnit.SECONDS);
+        while (worker().pollOnce() > 0) {
+            // drain what the first round left
+        }
+
+        assertThat(OPENAI.allInputs()).hasSize(100).doesNotHaveDuplicates();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single())
+                .isEqualTo(100);
+        if (TestDatabase.isPostgres()) {
+            // on PostgreSQL the two claims ran side by side and split the rows between them
+            assertThat(claimedTogether).isEqualTo(100);
+            assertThat(OPENAI.requests()).hasSize(2);
+        }
+    }
+
+    @Test
+    void expiredLeaseIsClaimedAgain() {
+        UUID id = insertPair("Crashed worker?", "its lease runs out");
+        // a worker claims the row and dies before answering: nothing but the lease is left
+        transactions.executeWithoutResult(tx -> repository.claim(clock.instant(), clock.instant().plusSeconds(30), 50));
+        assertThat(status(id)).isEqualTo("PROCESSING");
+
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(worker().pollOnce()).as("lease still running").isZero();
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(worker().pollOnce()).isEqualTo(1);
+        assertThat(status(id)).isEqualTo("COMPLETED");
+        assertThat(repository.findDetail(id).orElseThrow().attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void providerFailureMarksRowsFailedWithReason() {
+        UUID id = insertPair("Bad key?", "a");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401,
+                "{\"error\":{\"message\":\"Incorrect API key provided: sk-test-secret-key-0123456789\"}}"));
+
+        assertThat(worker().pollOnce()).isEqualTo(1);
+
+        EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+        assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(detail.attempts()).isEqualTo(1);
+        assertThat(detail.lastError()).contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
+        // FAILED rows wait for the retry policy; the plain poll leaves them alone
+        assertThat(worker().pollOnce()).isZero();
+    }
+
+    @Test
+    void failedRowBecomesPendingAgainWhenItsTextChanges() {
+        UUID id = insertPair("Will fail?", "a");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(400, "{\"error\":{\"message\":\"bad input\"}}"));
+        worker().pollOnce();
+        assertThat(status(id)).isEqualTo("FAILED");
+        OPENAI.reset();
+
+        updatePair(id, "Will work?", "b");
+
+        assertThat(status(id)).isEqualTo("PENDING");
+        assertThat(repository.findDetail(id).orElseThrow().attempts()).isZero();
+        assertThat(worker().pollOnce()).isEqualTo(1);
+        assertThat(status(id)).isEqualTo("COMPLETED");
+    }
+
+    private static void awaitAtMost(CountDownLatch latch, Duration bound) {
+        try {
+            latch.await(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

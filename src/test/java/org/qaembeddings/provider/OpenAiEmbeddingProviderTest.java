@@ -1,0 +1,195 @@
+package org.qaembeddings.provider;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.support.FakeOpenAiServer.Reply;
+
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** The openai provider against a real HTTP server on loopback that speaks the OpenAI wire format. */
+class OpenAiEmbeddingProviderTest {
+
+    private static final String KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123";
+    private static final FakeOpenAiServer SERVER = new FakeOpenAiServer(4);
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @AfterAll
+    static void stop() {
+        SERVER.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        SERVER.reset();
+    }
+
+    private OpenAiEmbeddingProvider provider(String baseUrl, Integer dimensions, int maxInputTokens, Duration timeout) {
+        OpenAiProperties properties = new OpenAiProperties(URI.create(baseUrl), KEY, "text-embedding-3-small",
+                dimensions, maxInputTokens, Duration.ofSeconds(2), timeout);
+        return new OpenAiEmbeddingProvider(properties, json,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), Clock.systemUTC());
+    }
+
+    private OpenAiEmbeddingProvider provider() {
+        return provider(SERVER.baseUrl(), 4, 8191, Duration.ofSeconds(5));
+    }
+
+    private ProviderException failure(String body, int status) {
+        SERVER.behave(r -> Reply.json(status, body));
+        return catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a", "b")));
+    }
+
+    @Test
+    void sendsOneRequestPerBatchAndOrdersVectorsByIndex() {
+        ProviderResult result = provider().embed(List.of("first text", "second text", "third"));
+
+        assertThat(SERVER.requests()).hasSize(1);
+        FakeOpenAiServer.Request request = SERVER.requests().get(0);
+        assertThat(request.inputs()).containsExactly("first text", "second text", "third");
+        assertThat(request.model()).isEqualTo("text-embedding-3-small");
+        assertThat(request.dimensions()).isEqualTo(4);
+        assertThat(request.authorization()).isEqualTo("Bearer " + KEY);
+        // the server answers in reverse order; the result follows the inputs
+        assertThat(result.vectors().get(0)).containsExactly(FakeOpenAiServer.vectorFor("first text", 4));
+        assertThat(result.vectors().get(2)).containsExactly(FakeOpenAiServer.vectorFor("third", 4));
+        assertThat(result.promptTokens()).isEqualTo(5);
+        assertThat(result.model()).isEqualTo("text-embedding-3-small");
+    }
+
+    @Test
+    void longInputsAreCutByTokensNotCharacters() {
+        String longText = "tokenization ".repeat(500);
+        provider(SERVER.baseUrl(), 4, 50, Duration.ofSeconds(5)).embed(List.of(longText, "short"));
+
+        List<String> sent = SERVER.requests().get(0).inputs();
+        var cl100k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+        assertThat(cl100k.countTokens(sent.get(0))).isEqualTo(50);
+        assertThat(longText).startsWith(sent.get(0));
+        assertThat(sent.get(1)).isEqualTo("short");
+    }
+
+    @Test
+    void wrongCountIsRejected() {
+        SERVER.behave(r -> SERVER.vectors(new FakeOpenAiServer.Request(List.of("only one"), r.model(), null, null)));
+        ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a", "b")));
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(e.getMessage()).contains("1 embeddings for 2 inputs");
+    }
+
+    @Test
+    void wrongDimensionIsPermanent() {
+        ProviderException e = catchThrowableOfType(ProviderException.class,
+                () -> provider(SERVER.baseUrl(), 3, 8191, Duration.ofSeconds(5)).embed(List.of("a")));
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.PERMANENT);
+        assertThat(e.getMessage()).contains("4 dimensions, expected 3");
+    }
+
+    @Test
+    void knownModelDimensionIsCheckedWithoutConfiguration() {
+        ProviderException e = catchThrowableOfType(ProviderException.class,
+                () -> provider(SERVER.baseUrl(), null, 8191, Duration.ofSeconds(5)).embed(List.of("a")));
+        assertThat(e.getMessage()).contains("expected 1536");
+    }
+
+    @Test
+    void invalidAnswersAreRejected() {
+        String ok = "\"usage\":{\"prompt_tokens\":2}";
+        assertThat(failure("not json at all", 200).getMessage()).contains("not JSON");
+        assertThat(failure("{\"data\":\"nope\"," + ok + "}", 200).getMessage()).contains("no data array");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":0,\"embedding\":[1,2,3,4]}],"
+                + ok + "}", 200).getMessage()).contains("out of range or repeated");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,1e400,4]}],"
+                + ok + "}", 200).getMessage()).contains("not finite");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,\"x\",4]}],"
+                + ok + "}", 200).getMessage()).contains("not a number");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
+                + ok + "}", 200).getMessage()).contains("not JSON");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,3,4]}]}", 200)
+                .getMessage()).contains("usage.prompt_tokens");
+    }
+
+    @Test
+    void rateLimitIsTransientAndCarriesRetryAfter() {
+        SERVER.behave(r -> Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").withHeader("Retry-After", "7"));
+        ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(e.getMessage()).contains("HTTP 429").contains("slow down");
+
+        SERVER.behave(r -> Reply.json(429, "{}").withHeader("x-ratelimit-reset-requests", "1m30s")
+                .withHeader("x-ratelimit-reset-tokens", "250ms"));
+        e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
+        assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void resetDurationsParse() {
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("20ms")).isEqualTo(Duration.ofMillis(20));
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("6m0s")).isEqualTo(Duration.ofMinutes(6));
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("soon")).isNull();
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("")).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {408, 409, 500, 502, 503, 504})
+    void serverErrorsAreTransient(int status) {
+        assertThat(failure("{\"error\":{\"message\":\"try later\"}}", status).kind())
+                .isEqualTo(ProviderException.Kind.TRANSIENT);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 401, 403, 404, 422})
+    void clientErrorsArePermanent(int status) {
+        ProviderException e = failure("<html>gateway page</html>", status);
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.PERMANENT);
+        assertThat(e.getMessage()).isEqualTo("HTTP " + status + " from provider");
+    }
+
+    @Test
+    void apiKeyNeverAppearsInErrors() {
+        ProviderException e = failure("{\"error\":{\"message\":\"Incorrect API key provided: " + KEY
+                + ". Also sk-other-leaked-key-999999 is wrong.\"}}", 401);
+        assertThat(e.getMessage()).doesNotContain(KEY).doesNotContain("sk-other-leaked-key-999999").contains("***");
+        assertThat(new OpenAiProperties(URI.create("http://x"), KEY, "m", null, 1, Duration.ofSeconds(1),
+                Duration.ofSeconds(1)).toString()).doesNotContain(KEY);
+    }
+
+    @Test
+    void timeoutIsTransient() {
+        SERVER.behave(r -> SERVER.vectors(r).after(Duration.ofSeconds(3)));
+        ProviderException e = catchThrowableOfType(ProviderException.class,
+                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300)).embed(List.of("a")));
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(e.getMessage()).contains("timed out");
+    }
+
+    @Test
+    void refusedConnectionIsTransient() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        ProviderException e = catchThrowableOfType(ProviderException.class,
+                () -> provider("http://127.0.0.1:" + closedPort + "/v1", 4, 8191, Duration.ofSeconds(2))
+                        .embed(List.of("a")));
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(e.getMessage()).contains("unreachable");
+    }
+}

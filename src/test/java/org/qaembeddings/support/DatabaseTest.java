@@ -1,0 +1,48 @@
+package org.qaembeddings.support;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the tests that need the database: run once on H2 and once on PostgreSQL (tag "db").
+ * Each test class gets a fresh schema and its own context, closed after the class, so that no
+ * background worker of one class touches the rows of another. The provider is the openai one,
+ * pointed at {@link #OPENAI}, a real HTTP server on loopback.
+ */
+@Tag("db")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "embedding.provider=openai",
+        "embedding.openai.model=fake-embedding",
+        "embedding.openai.api-key=sk-test-secret-key-0123456789",
+        "embedding.openai.timeout=5s",
+        "embedding.poll-interval=200ms"
+})
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+public abstract class DatabaseTest {
+
+    public static final int DIMENSIONS = 8;
+    /** One server for the whole run; tests reset it before each test. */
+    public static final FakeOpenAiServer OPENAI = new FakeOpenAiServer(DIMENSIONS);
+
+    @Autowired
+    protected JdbcClient jdbc;
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        TestDatabase.freshProperties().forEach((k, v) -> registry.add(k, () -> v));
+        registry.add("embedding.openai.base-url", OPENAI::baseUrl);
+        registry.add("embedding.openai.dimensions", () -> DIMENSIONS);
+    }
+
+    @BeforeEach
+    void emptyTablesAndResetProvider() {
+        OPENAI.reset();
+        jdbc.sql("DELETE FROM qa_pair").update();
+    }
+}

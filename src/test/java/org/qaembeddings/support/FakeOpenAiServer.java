@@ -1,0 +1,187 @@
+package org.qaembeddings.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A real HTTP server on loopback that speaks OpenAI's {@code POST /v1/embeddings}. By default it
+ * answers each input with {@link #vectorFor(String, int)}, a unit vector that depends only on the
+ * text, so tests can tell which text a stored vector was made from. Tests swap the behaviour to
+ * inject errors, garbage and delays.
+ */
+public final class FakeOpenAiServer implements AutoCloseable {
+
+    /** What the server saw of one request. */
+    public record Request(List<String> inputs, String model, String authorization, Integer dimensions) {
+    }
+
+    /** An answer: status, headers, body, and an optional delay before it is sent. */
+    public record Reply(int status, Map<String, String> headers, String body, Duration delay) {
+        public static Reply json(int status, String body) {
+            return new Reply(status, Map.of(), body, Duration.ZERO);
+        }
+
+        public Reply withHeader(String name, String value) {
+            Map<String, String> h = new java.util.HashMap<>(headers);
+            h.put(name, value);
+            return new Reply(status, h, body, delay);
+        }
+
+        public Reply after(Duration wait) {
+            return new Reply(status, headers, body, wait);
+        }
+    }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile Function<Request, Reply> behaviour;
+    private final int dimensions;
+
+    public FakeOpenAiServer(int dimensions) {
+        this.dimensions = dimensions;
+        this.behaviour = this::vectors;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/v1/embeddings", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public int dimensions() {
+        return dimensions;
+    }
+
+    public void behave(Function<Request, Reply> behaviour) {
+        this.behaviour = behaviour;
+    }
+
+    /** Back to correct answers and an empty request log. */
+    public void reset() {
+        behaviour = this::vectors;
+        requests.clear();
+    }
+
+    public List<Request> requests() {
+        return Collections.unmodifiableList(new ArrayList<>(requests));
+    }
+
+    public List<String> allInputs() {
+        return requests.stream().flatMap(r -> r.inputs().stream()).toList();
+    }
+
+    /** The correct answer: one vector per input, in shuffled order (clients must sort by index). */
+    public Reply vectors(Request request) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < request.inputs().size(); i++) {
+            order.add(i);
+        }
+        Collections.reverse(order);
+        int tokens = 0;
+        for (int i : order) {
+            ObjectNode item = data.addObject();
+            item.put("object", "embedding");
+            item.put("index", i);
+            ArrayNode values = item.putArray("embedding");
+            for (float f : vectorFor(request.inputs().get(i), dimensions)) {
+                values.add(f);
+            }
+            tokens += request.inputs().get(i).split("\\s+").length;
+        }
+        root.put("model", request.model());
+        ObjectNode usage = root.putObject("usage");
+        usage.put("prompt_tokens", tokens);
+        usage.put("total_tokens", tokens);
+        return Reply.json(200, JSON.writeValueAsString(root));
+    }
+
+    /** A unit vector determined by the text alone. */
+    public static float[] vectorFor(String text, int dimensions) {
+        Random random = new Random(text.hashCode() * 31L + text.length());
+        float[] v = new float[dimensions];
+        double norm = 0;
+        for (int i = 0; i < dimensions; i++) {
+            v[i] = (float) random.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        float scale = (float) (1 / Math.sqrt(norm));
+        for (int i = 0; i < dimensions; i++) {
+            v[i] *= scale;
+        }
+        return v;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange; InputStream in = exchange.getRequestBody()) {
+            JsonNode body = JSON.readTree(in.readAllBytes());
+            List<String> inputs = new ArrayList<>();
+            body.path("input").forEach(n -> inputs.add(n.asString()));
+            JsonNode dims = body.path("dimensions");
+            Request request = new Request(inputs, body.path("model").asString(),
+                    exchange.getRequestHeaders().getFirst("Authorization"), dims.isNumber() ? dims.asInt() : null);
+            requests.add(request);
+            Reply reply = behaviour.apply(request);
+            if (!reply.delay().isZero()) {
+                try {
+                    Thread.sleep(reply.delay().toMillis()); // the delay is the behaviour under test, not synchronisation
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+            exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                exchange.getResponseBody().write(bytes);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away (e.g. its timeout fired); nothing to answer
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
