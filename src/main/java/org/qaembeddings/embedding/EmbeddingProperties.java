@@ -13,6 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pollInterval how often the worker looks for work when nobody woke it
  * @param lease how long a claimed row belongs to its worker; after that another may take it
  * @param workerEnabled false leaves rows PENDING for another node (or a test) to process
+ * @param maxRetries attempts per text; a failed row with this many is a dead letter (1..100)
+ * @param retry the backoff between attempts
  */
 @ConfigurationProperties("embedding")
 public record EmbeddingProperties(
@@ -20,10 +22,29 @@ public record EmbeddingProperties(
         @DefaultValue(EmbeddingText.DEFAULT_TEMPLATE) String textTemplate,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("5m") Duration lease,
-        @DefaultValue("true") boolean workerEnabled) {
+        @DefaultValue("true") boolean workerEnabled,
+        @DefaultValue("3") int maxRetries,
+        @DefaultValue Retry retry) {
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
+    static final int MAX_RETRIES_LIMIT = 100;
+
+    /**
+     * @param baseDelay the shortest wait before a retry, and the first step of the exponential
+     * @param maxDelay the longest wait before a retry
+     */
+    public record Retry(@DefaultValue("2s") Duration baseDelay, @DefaultValue("5m") Duration maxDelay) {
+        public Retry {
+            if (baseDelay.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("embedding.retry.base-delay must be at least 1ms, was " + baseDelay);
+            }
+            if (maxDelay.compareTo(baseDelay) < 0) {
+                throw new IllegalArgumentException("embedding.retry.max-delay must be at least embedding.retry.base-delay ("
+                        + baseDelay + "), was " + maxDelay);
+            }
+        }
+    }
 
     public EmbeddingProperties {
         if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
@@ -37,5 +58,13 @@ public record EmbeddingProperties(
         if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("embedding.lease must be at least 1s, was " + lease);
         }
+        if (maxRetries < 1 || maxRetries > MAX_RETRIES_LIMIT) {
+            throw new IllegalArgumentException(
+                    "embedding.max-retries must be 1.." + MAX_RETRIES_LIMIT + ", was " + maxRetries);
+        }
+    }
+
+    Backoff backoff() {
+        return new Backoff(retry.baseDelay(), retry.maxDelay());
     }
 }

@@ -2,6 +2,7 @@ package org.qaembeddings.embedding;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.qaembeddings.provider.ProviderException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,8 +32,30 @@ class EmbeddingRepository {
     record Completion(UUID id, String textHash, float[] vector) {
     }
 
+    /** A claimed row handed back: FAILED, or PENDING again without losing an attempt. */
+    record Outcome(UUID id, String textHash, String error, ProviderException.Kind kind, Instant nextAttemptAt) {
+    }
+
+    /** Where one row stands, for callers that ask about specific pairs. */
+    record State(UUID id, EmbeddingStatus status, Instant leaseUntil) {
+    }
+
+    /** A failed row as the failed-list shows it. */
+    record FailedRow(UUID qaPairId, int attempts, String lastError, String errorKind, Instant nextAttemptAt,
+            Instant updatedAt) {
+    }
+
+    /** Counts for the health figures. */
+    record Stats(long pending, long processing, long completed, long failed, long deadLetters, Instant oldestPending) {
+    }
+
     private static final String SUMMARY_COLUMNS =
             "qa_pair_id, status, model, dimensions, attempts, last_error, updated_at";
+    private static final String DUE = "(status = 'PENDING' AND next_attempt_at <= :now)";
+    private static final String LEASE_EXPIRED = "(status = 'PROCESSING' AND lease_until <= :now)";
+    private static final String RETRYABLE = "(status = 'FAILED' AND error_kind = 'TRANSIENT'"
+            + " AND attempts < :maxAttempts AND next_attempt_at <= :now)";
+    private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
@@ -54,7 +78,7 @@ class EmbeddingRepository {
         return jdbc.sql("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', text_hash = :hash, pending_since = :now, next_attempt_at = :now,
-                       lease_until = NULL, attempts = 0, last_error = NULL,
+                       lease_until = NULL, attempts = 0, last_error = NULL, error_kind = NULL,
                        model = NULL, dimensions = NULL, vector = NULL, updated_at = :now
                  WHERE qa_pair_id = :id AND text_hash <> :hash""")
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
@@ -62,19 +86,39 @@ class EmbeddingRepository {
     }
 
     /**
-     * Takes up to {@code limit} due rows (PENDING, or PROCESSING under an expired lease) for one
-     * worker; rows locked by another worker's claim are skipped, not waited for. Call inside a
-     * transaction: the lock lasts until it commits, the lease after that.
+     * The worker's claim: due PENDING rows, rows whose worker's lease ran out, and transient
+     * failures whose backoff has passed. Call inside a transaction: row locks are held until it
+     * commits, the lease after that. Rows locked by another claim are skipped, not waited for.
      */
-    List<Claimed> claim(Instant now, Instant leaseUntil, int limit) {
-        List<UUID> ids = jdbc.sql("""
-                SELECT qa_pair_id FROM qa_embedding
-                 WHERE (status = 'PENDING' AND next_attempt_at <= :now)
-                    OR (status = 'PROCESSING' AND lease_until <= :now)
-                 ORDER BY next_attempt_at
-                 LIMIT :limit
-                 FOR UPDATE SKIP LOCKED""")
-                .param("now", toDb(now)).param("limit", limit)
+    List<Claimed> claimDue(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
+        // a row whose lease keeps running out (its worker dies on it) stops at the attempt limit
+        jdbc.sql("""
+                UPDATE qa_embedding
+                   SET status = 'FAILED', error_kind = 'TRANSIENT', lease_until = NULL, updated_at = :now,
+                       last_error = 'the worker processing it stopped answering (lease expired)'
+                 WHERE status = 'PROCESSING' AND lease_until <= :now AND attempts >= :maxAttempts""")
+                .param("now", toDb(now)).param("maxAttempts", maxAttempts)
+                .update();
+        return claim(DUE + " OR " + LEASE_EXPIRED + " OR " + RETRYABLE,
+                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit);
+    }
+
+    /** The retry endpoint's claim: failed rows of either kind, under the attempt limit, past their backoff. */
+    List<Claimed> claimFailed(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
+        return claim("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now",
+                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit);
+    }
+
+    /** The batch endpoint's claim: the named rows that lack a vector and no live worker holds. */
+    List<Claimed> claimIds(Collection<UUID> ids, Instant now, Instant leaseUntil) {
+        return claim("qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)",
+                Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size());
+    }
+
+    private List<Claimed> claim(String condition, Map<String, Object> params, Instant now, Instant leaseUntil, int limit) {
+        List<UUID> ids = jdbc.sql("SELECT qa_pair_id FROM qa_embedding WHERE " + condition
+                        + " ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED")
+                .params(params).param("limit", limit)
                 .query(UUID.class).list();
         if (ids.isEmpty()) {
             return List.of();
@@ -89,52 +133,105 @@ class EmbeddingRepository {
                 SELECT q.id, q.question, q.answer, e.attempts
                   FROM qa_pair q JOIN qa_embedding e ON e.qa_pair_id = q.id
                  WHERE q.id IN (:ids)
-                 ORDER BY e.next_attempt_at""")
+                 ORDER BY e.next_attempt_at, q.id""")
                 .param("ids", ids)
                 .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("question"),
                         rs.getString("answer"), rs.getInt("attempts")))
                 .list();
     }
 
-    /** Writes each vector whose text is still current; returns how many were written. */
-    int complete(List<Completion> completions, String model, Instant now) {
+    List<State> states(Collection<UUID> ids) {
+        return jdbc.sql("SELECT qa_pair_id, status, lease_until FROM qa_embedding WHERE qa_pair_id IN (:ids)")
+                .param("ids", ids)
+                .query((rs, n) -> new State(rs.getObject("qa_pair_id", UUID.class),
+                        EmbeddingStatus.valueOf(rs.getString("status")), fromDb(rs, "lease_until")))
+                .list();
+    }
+
+    /** Writes each vector whose text is still current; returns, per completion, whether it was written. */
+    boolean[] complete(List<Completion> completions, String model, Instant now) {
         MapSqlParameterSource[] rows = completions.stream()
                 .map(c -> new MapSqlParameterSource()
                         .addValue("id", c.id()).addValue("hash", c.textHash())
                         .addValue("vector", Vectors.toBytes(c.vector())).addValue("dimensions", c.vector().length)
                         .addValue("model", model).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);
-        int[] counts = batch.batchUpdate("""
+        return written(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'COMPLETED', vector = :vector, dimensions = :dimensions, model = :model,
                        pending_since = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
-                       updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash""", rows);
-        return affected(counts);
+                       error_kind = NULL, updated_at = :now
+                 WHERE qa_pair_id = :id AND text_hash = :hash""", rows));
     }
 
-    /** Marks rows FAILED, each only while it still waits for the text that failed. */
-    int fail(Map<UUID, String> textHashes, String error, Instant now) {
-        MapSqlParameterSource[] rows = textHashes.entrySet().stream()
-                .map(e -> new MapSqlParameterSource()
-                        .addValue("id", e.getKey()).addValue("hash", e.getValue())
-                        .addValue("error", error).addValue("now", toDb(now)))
-                .toArray(MapSqlParameterSource[]::new);
-        int[] counts = batch.batchUpdate("""
+    /** Marks rows FAILED, each only while this claim still holds it for the text that failed. */
+    int fail(List<Outcome> outcomes, Instant now) {
+        return count(batch.batchUpdate("""
                 UPDATE qa_embedding
-                   SET status = 'FAILED', last_error = :error, lease_until = NULL, next_attempt_at = NULL,
-                       updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", rows);
-        return affected(counts);
+                   SET status = 'FAILED', last_error = :error, error_kind = :kind, next_attempt_at = :next,
+                       lease_until = NULL, updated_at = :now
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
     }
 
-    private static int affected(int[] counts) {
+    /** Hands rows back as PENDING without counting the attempt (rate limit, budget): the call was never made. */
+    int release(List<Outcome> outcomes, Instant now) {
+        return count(batch.batchUpdate("""
+                UPDATE qa_embedding
+                   SET status = 'PENDING', last_error = :error, error_kind = NULL, next_attempt_at = :next,
+                       lease_until = NULL, attempts = attempts - 1, updated_at = :now
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
+    }
+
+    private static MapSqlParameterSource[] params(List<Outcome> outcomes, Instant now) {
+        return outcomes.stream()
+                .map(o -> new MapSqlParameterSource()
+                        .addValue("id", o.id()).addValue("hash", o.textHash()).addValue("error", o.error())
+                        .addValue("kind", o.kind() == null ? null : o.kind().name())
+                        .addValue("next", toDb(o.nextAttemptAt())).addValue("now", toDb(now)))
+                .toArray(MapSqlParameterSource[]::new);
+    }
+
+    private static boolean[] written(int[] counts) {
+        boolean[] out = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            // some drivers report "done, count unknown" for batched statements
+            out[i] = counts[i] > 0 || counts[i] == Statement.SUCCESS_NO_INFO;
+        }
+        return out;
+    }
+
+    private static int count(int[] counts) {
         int sum = 0;
-        for (int count : counts) {
-            // some drivers report "done, count unknown" for rewritten batches
-            sum += count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : count;
+        for (boolean w : written(counts)) {
+            sum += w ? 1 : 0;
         }
         return sum;
+    }
+
+    Stats stats(int maxAttempts) {
+        Map<String, Long> byStatus = new HashMap<>();
+        jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
+                .query(rs -> {
+                    byStatus.put(rs.getString("status"), rs.getLong("n"));
+                });
+        long deadLetters = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE " + DEAD_LETTER)
+                .param("maxAttempts", maxAttempts).query(Long.class).single();
+        Instant oldest = jdbc.sql("""
+                SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status IN ('PENDING', 'PROCESSING')""")
+                .query((rs, n) -> fromDb(rs, "oldest")).single();
+        return new Stats(byStatus.getOrDefault("PENDING", 0L), byStatus.getOrDefault("PROCESSING", 0L),
+                byStatus.getOrDefault("COMPLETED", 0L), byStatus.getOrDefault("FAILED", 0L), deadLetters, oldest);
+    }
+
+    List<FailedRow> failed(int page, int size, boolean deadLettersOnly, int maxAttempts) {
+        return jdbc.sql("SELECT qa_pair_id, attempts, last_error, error_kind, next_attempt_at, updated_at"
+                        + " FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
+                        + " ORDER BY updated_at, qa_pair_id LIMIT :limit OFFSET :offset")
+                .param("maxAttempts", maxAttempts).param("limit", size).param("offset", (long) page * size)
+                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getInt("attempts"),
+                        rs.getString("last_error"), rs.getString("error_kind"), fromDb(rs, "next_attempt_at"),
+                        fromDb(rs, "updated_at")))
+                .list();
     }
 
     Optional<EmbeddingDetail> findDetail(UUID id) {

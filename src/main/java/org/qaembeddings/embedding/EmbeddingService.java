@@ -1,32 +1,43 @@
 package org.qaembeddings.embedding;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.qaembeddings.system.BadRequestException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * What the rest of the service asks of the embedding pipeline. Requests join the caller's
- * transaction: the PENDING row commits, or rolls back, with the pair, and the worker is woken only
- * after the commit.
+ * What the rest of the service asks of the embedding pipeline. Requests for new or changed pairs
+ * join the caller's transaction: the PENDING row commits, or rolls back, with the pair, and the
+ * worker is woken only after the commit.
  */
 @Service
 public class EmbeddingService {
 
     private final EmbeddingRepository repository;
+    private final EmbeddingWorker worker;
+    private final EmbeddingProperties properties;
     private final EmbeddingText text;
     private final ApplicationEventPublisher events;
+    private final Clock clock;
 
-    EmbeddingService(EmbeddingRepository repository, EmbeddingProperties properties, ApplicationEventPublisher events) {
+    EmbeddingService(EmbeddingRepository repository, EmbeddingWorker worker, EmbeddingProperties properties,
+            ApplicationEventPublisher events, Clock clock) {
         this.repository = repository;
+        this.worker = worker;
+        this.properties = properties;
         this.text = new EmbeddingText(properties.textTemplate());
         this.events = events;
+        this.clock = clock;
     }
 
     /** A new pair: its embedding starts PENDING. */
@@ -52,10 +63,60 @@ public class EmbeddingService {
     }
 
     public Optional<EmbeddingSummary> summary(UUID id) {
-        return Optional.ofNullable(repository.findSummaries(java.util.List.of(id)).get(id));
+        return Optional.ofNullable(repository.findSummaries(List.of(id)).get(id));
     }
 
     public Map<UUID, EmbeddingSummary> summaries(Collection<UUID> ids) {
         return repository.findSummaries(ids);
+    }
+
+    /**
+     * Embeds the given pairs now, in as few provider calls as their tokens allow (one for up to
+     * {@code embedding.batch-size} short texts). Duplicates count once.
+     *
+     * @throws BadRequestException for more than {@code embedding.batch-size} ids; nothing is processed then
+     */
+    public BatchResult batchGenerate(List<UUID> qaPairIds) {
+        if (qaPairIds.size() > properties.batchSize()) {
+            throw new BadRequestException("at most " + properties.batchSize() + " qaPairIds per batch (embedding.batch-size), got "
+                    + qaPairIds.size());
+        }
+        return worker.generate(qaPairIds);
+    }
+
+    /**
+     * Retries up to one batch of failed embeddings whose attempts are fewer than {@code maxRetries}
+     * and whose backoff has passed, permanent failures included (an operator may have fixed their
+     * cause). Rows at {@code maxRetries} attempts are left alone: they are the dead letters.
+     */
+    public BatchResult retryFailedEmbeddings(int maxRetries) {
+        if (maxRetries < 1 || maxRetries > EmbeddingProperties.MAX_RETRIES_LIMIT) {
+            throw new BadRequestException("maxRetries must be 1.." + EmbeddingProperties.MAX_RETRIES_LIMIT
+                    + ", was " + maxRetries);
+        }
+        return worker.retryFailed(maxRetries);
+    }
+
+    public BatchResult retryFailedEmbeddings() {
+        return retryFailedEmbeddings(properties.maxRetries());
+    }
+
+    public EmbeddingHealthStats getHealthStats() {
+        Instant now = clock.instant();
+        EmbeddingRepository.Stats s = repository.stats(properties.maxRetries());
+        long finished = s.completed() + s.failed();
+        Double successRate = finished == 0 ? null : (double) s.completed() / finished;
+        Long age = s.oldestPending() == null ? null
+                : Math.max(0, Duration.between(s.oldestPending(), now).toSeconds());
+        return new EmbeddingHealthStats(s.pending() + s.processing(), s.processing(), s.failed(), s.deadLetters(),
+                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).orElse(null));
+    }
+
+    List<EmbeddingRepository.FailedRow> failed(int page, int size, boolean deadLettersOnly) {
+        return repository.failed(page, size, deadLettersOnly, properties.maxRetries());
+    }
+
+    int maxRetries() {
+        return properties.maxRetries();
     }
 }

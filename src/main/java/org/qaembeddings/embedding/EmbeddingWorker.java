@@ -4,23 +4,36 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.provider.ProviderException;
 import org.qaembeddings.provider.ProviderResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * One poll of the pipeline: claim due rows, one provider call for all of them, write back the
- * vectors whose text is still current. Holds no state between polls, so several workers (threads
- * or nodes on one PostgreSQL) can run it side by side.
+ * Claims rows, calls the provider once per batch, writes back the vectors whose text is still
+ * current. {@link #pollOnce()} is one step of the background loop; {@link #generate} and
+ * {@link #retryFailed} are the same machinery for named rows and for failed rows, on demand.
+ * No state is kept between calls but the provider's "wait until" after a rate limit, so several
+ * workers (threads, or nodes on one PostgreSQL) can run side by side.
  */
 @Component
 public class EmbeddingWorker {
@@ -28,68 +41,269 @@ public class EmbeddingWorker {
     private static final Logger log = LoggerFactory.getLogger(EmbeddingWorker.class);
     private static final int MAX_ERROR_LENGTH = 1000;
 
+    /** A claimed row, ready to send. */
+    private record Item(UUID id, String text, String hash, int attempts, int tokens) {
+    }
+
+    /** Counts and messages of one batch. */
+    private static final class Tally {
+        int successful;
+        int failed;
+        final List<String> errors = new ArrayList<>();
+
+        void failed(UUID id, String reason) {
+            failed++;
+            errors.add(id + ": " + reason);
+        }
+
+        void failed(List<Item> items, String reason) {
+            items.forEach(i -> failed(i.id(), reason));
+        }
+
+        BatchResult result() {
+            return new BatchResult(successful, failed, errors);
+        }
+    }
+
     private final EmbeddingRepository repository;
     private final EmbeddingProvider provider;
     private final TransactionTemplate transactions;
     private final Clock clock;
+    private final CostService costs;
+    private final MeterRegistry meters;
     private final EmbeddingText text;
-    private final int batchSize;
-    private final Duration lease;
+    private final EmbeddingProperties properties;
+    private final Backoff backoff;
+    private final DoubleSupplier jitter;
+    private volatile Instant rateLimitedUntil = Instant.MIN;
+
+    @Autowired
+    EmbeddingWorker(EmbeddingRepository repository, EmbeddingProvider provider, TransactionTemplate transactions,
+            Clock clock, CostService costs, MeterRegistry meters, EmbeddingProperties properties) {
+        this(repository, provider, transactions, clock, costs, meters, properties,
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
 
     EmbeddingWorker(EmbeddingRepository repository, EmbeddingProvider provider, TransactionTemplate transactions,
-            Clock clock, EmbeddingProperties properties) {
+            Clock clock, CostService costs, MeterRegistry meters, EmbeddingProperties properties, DoubleSupplier jitter) {
         this.repository = repository;
         this.provider = provider;
         this.transactions = transactions;
         this.clock = clock;
+        this.costs = costs;
+        this.meters = meters;
         this.text = new EmbeddingText(properties.textTemplate());
-        this.batchSize = properties.batchSize();
-        this.lease = properties.lease();
+        this.properties = properties;
+        this.backoff = properties.backoff();
+        this.jitter = jitter;
+    }
+
+    /** Why no provider call may be made at {@code now}: a rate limit still running, or a spent budget. */
+    public Optional<String> pausedReason(Instant now) {
+        Instant until = rateLimitedUntil;
+        if (now.isBefore(until)) {
+            return Optional.of("provider rate limit: no calls before " + until);
+        }
+        return costs.budgetExhausted(now);
     }
 
     /**
-     * Processes at most one batch.
+     * One step of the background loop: at most one batch of due rows (new, retryable, or left by a
+     * dead worker), unless provider calls are paused.
      *
-     * @return how many rows were claimed; fewer than the batch size means there is no more due work
+     * @return how many rows were claimed; fewer than the batch size means no more work is due
      */
     public int pollOnce() {
         Instant now = clock.instant();
-        List<EmbeddingRepository.Claimed> claimed =
-                transactions.execute(tx -> repository.claim(now, now.plus(lease), batchSize));
-        if (claimed == null || claimed.isEmpty()) {
+        if (pausedReason(now).isPresent()) {
             return 0;
         }
-        Map<UUID, String> hashes = new LinkedHashMap<>();
-        List<String> texts = new ArrayList<>(claimed.size());
+        List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
+                repository.claimDue(now, now.plus(properties.lease()), properties.batchSize(), properties.maxRetries()));
+        if (claimed != null && !claimed.isEmpty()) {
+            process(claimed);
+            return claimed.size();
+        }
+        return 0;
+    }
+
+    /**
+     * Embeds the named pairs now. Pairs already embedded for their current text count as
+     * successful without a call; unknown ids and pairs another worker holds are reported.
+     */
+    BatchResult generate(List<UUID> requested) {
+        Set<UUID> ids = new LinkedHashSet<>(requested);
+        Tally tally = new Tally();
+        if (ids.isEmpty()) {
+            return tally.result();
+        }
+        Instant now = clock.instant();
+        Map<UUID, EmbeddingRepository.State> states = repository.states(ids).stream()
+                .collect(Collectors.toMap(EmbeddingRepository.State::id, Function.identity()));
+        List<UUID> toEmbed = new ArrayList<>();
+        for (UUID id : ids) {
+            EmbeddingRepository.State state = states.get(id);
+            if (state == null) {
+                tally.failed(id, "no QA pair with this id");
+            } else if (state.status() == EmbeddingStatus.COMPLETED) {
+                tally.successful++;
+            } else {
+                toEmbed.add(id);
+            }
+        }
+        Optional<String> paused = pausedReason(now);
+        if (paused.isPresent()) {
+            toEmbed.forEach(id -> tally.failed(id, "not sent: " + paused.get()));
+            return tally.result();
+        }
+        List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty() ? List.of()
+                : transactions.execute(tx -> repository.claimIds(toEmbed, now, now.plus(properties.lease())));
+        Set<UUID> claimedIds = claimed.stream().map(EmbeddingRepository.Claimed::id).collect(Collectors.toSet());
+        toEmbed.stream().filter(id -> !claimedIds.contains(id))
+                .forEach(id -> tally.failed(id, "another worker is embedding it right now; try again shortly"));
+        process(claimed, tally);
+        return tally.result();
+    }
+
+    /** Retries failed rows (transient or permanent) that have fewer than {@code maxRetries} attempts and are past their backoff. */
+    BatchResult retryFailed(int maxRetries) {
+        Instant now = clock.instant();
+        Optional<String> paused = pausedReason(now);
+        if (paused.isPresent()) {
+            return new BatchResult(0, 0, List.of("nothing retried: " + paused.get()));
+        }
+        List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
+                repository.claimFailed(now, now.plus(properties.lease()), properties.batchSize(), maxRetries));
+        return process(claimed);
+    }
+
+    private BatchResult process(List<EmbeddingRepository.Claimed> claimed) {
+        Tally tally = new Tally();
+        process(claimed, tally);
+        return tally.result();
+    }
+
+    private void process(List<EmbeddingRepository.Claimed> claimed, Tally tally) {
+        boolean budgeted = provider.maxRequestTokens() < Integer.MAX_VALUE;
+        List<Item> items = new ArrayList<>(claimed.size());
         for (EmbeddingRepository.Claimed row : claimed) {
             String rendered = text.render(row.question(), row.answer());
-            texts.add(rendered);
-            hashes.put(row.id(), EmbeddingText.hash(rendered));
+            int tokens = budgeted ? Math.min(provider.countTokens(rendered), provider.maxInputTokens()) : 0;
+            items.add(new Item(row.id(), rendered, EmbeddingText.hash(rendered), row.attempts(), tokens));
+        }
+        for (List<Item> request : byTokenBudget(items, provider.maxRequestTokens())) {
+            embed(request, tally);
+        }
+    }
+
+    /** Consecutive runs of items whose tokens together fit one request. */
+    private static List<List<Item>> byTokenBudget(List<Item> items, int maxRequestTokens) {
+        List<List<Item>> requests = new ArrayList<>();
+        List<Item> current = new ArrayList<>();
+        long tokens = 0;
+        for (Item item : items) {
+            if (!current.isEmpty() && tokens + item.tokens() > maxRequestTokens) {
+                requests.add(current);
+                current = new ArrayList<>();
+                tokens = 0;
+            }
+            current.add(item);
+            tokens += item.tokens();
+        }
+        if (!current.isEmpty()) {
+            requests.add(current);
+        }
+        return requests;
+    }
+
+    /**
+     * One provider call for {@code items}. When the provider rejects the inputs of several items,
+     * one of them may be at fault: the call is split in halves, recursively, so that every good
+     * item is saved and every bad one fails with its own reason.
+     */
+    private void embed(List<Item> items, Tally tally) {
+        Instant now = clock.instant();
+        Optional<String> paused = pausedReason(now);
+        if (paused.isPresent()) {
+            handBack(items, "not sent: " + paused.get(), now.isBefore(rateLimitedUntil) ? rateLimitedUntil : now);
+            tally.failed(items, "not sent: " + paused.get());
+            return;
         }
         ProviderResult result;
+        Timer.Sample call = Timer.start(meters);
         try {
-            result = provider.embed(texts);
-            checkShape(result, texts.size());
+            result = provider.embed(items.stream().map(Item::text).toList());
+            checkShape(result, items.size());
+            call.stop(timer("success"));
         } catch (ProviderException e) {
-            fail(hashes, e.getMessage());
-            return claimed.size();
+            call.stop(timer(e.kind().name().toLowerCase(java.util.Locale.ROOT)));
+            onFailure(items, e, now, tally);
+            return;
         } catch (RuntimeException e) {
+            call.stop(timer("error"));
             log.error("embedding provider failed unexpectedly", e);
-            fail(hashes, "unexpected provider error: " + e.getClass().getSimpleName());
-            return claimed.size();
+            onFailure(items, new ProviderException(ProviderException.Kind.TRANSIENT,
+                    "unexpected provider error: " + e.getClass().getSimpleName()), now, tally);
+            return;
         }
-        List<EmbeddingRepository.Completion> completions = new ArrayList<>(claimed.size());
-        int i = 0;
-        for (Map.Entry<UUID, String> row : hashes.entrySet()) {
-            completions.add(new EmbeddingRepository.Completion(row.getKey(), row.getValue(), result.vectors().get(i++)));
+        if (result.promptTokens() > 0) {
+            costs.record(result.model(), result.promptTokens(), items.size(), clock.instant());
         }
-        // The write time, not the claim time: the provider call may have taken seconds.
-        int written = repository.complete(completions, result.model(), clock.instant());
-        if (written < completions.size()) {
-            log.debug("{} of {} vectors were stale (text changed during the call) and were dropped",
-                    completions.size() - written, completions.size());
+        List<EmbeddingRepository.Completion> completions = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            completions.add(new EmbeddingRepository.Completion(items.get(i).id(), items.get(i).hash(),
+                    result.vectors().get(i)));
         }
-        return claimed.size();
+        // the write time, not the claim time: the call may have taken seconds
+        boolean[] written = repository.complete(completions, result.model(), clock.instant());
+        for (int i = 0; i < items.size(); i++) {
+            if (written[i]) {
+                tally.successful++;
+            } else {
+                tally.failed(items.get(i).id(), "its text changed while it was being embedded; queued again");
+            }
+        }
+    }
+
+    private void onFailure(List<Item> items, ProviderException e, Instant now, Tally tally) {
+        String message = truncate(e.getMessage());
+        if (e.kind() == ProviderException.Kind.PERMANENT && e.inputRejected() && items.size() > 1) {
+            int half = items.size() / 2;
+            embed(items.subList(0, half), tally);
+            embed(items.subList(half, items.size()), tally);
+            return;
+        }
+        if (e.retryAfter() != null) {
+            // the provider said when to come back: nobody calls before then, and no attempt is lost
+            Instant until = now.plus(e.retryAfter());
+            if (until.isAfter(rateLimitedUntil)) {
+                rateLimitedUntil = until;
+            }
+            handBack(items, message, until);
+            tally.failed(items, message);
+            return;
+        }
+        List<EmbeddingRepository.Outcome> outcomes = items.stream()
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), message, e.kind(),
+                        now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
+                .toList();
+        int failed = repository.fail(outcomes, clock.instant());
+        tally.failed(items, message);
+        log.warn("embedding of {} pairs failed ({}): {}", failed, e.kind(), message);
+    }
+
+    private void handBack(List<Item> items, String reason, Instant nextAttemptAt) {
+        repository.release(items.stream()
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), truncate(reason), null, nextAttemptAt))
+                .toList(), clock.instant());
+    }
+
+    private Timer timer(String outcome) {
+        return Timer.builder("embedding.provider.calls")
+                .description("provider calls by outcome")
+                .tag("model", provider.model())
+                .tag("outcome", outcome)
+                .register(meters);
     }
 
     private void checkShape(ProviderResult result, int expected) {
@@ -106,12 +320,9 @@ public class EmbeddingWorker {
         }
     }
 
-    private void fail(Map<UUID, String> hashes, String error) {
+    private static String truncate(String error) {
         String message = error == null ? "provider failed" : error;
-        if (message.length() > MAX_ERROR_LENGTH) {
-            message = message.substring(0, MAX_ERROR_LENGTH);
-        }
-        int failed = repository.fail(hashes, message, clock.instant());
-        log.warn("embedding of {} pairs failed: {}", failed, message);
+        return message.length() > MAX_ERROR_LENGTH ? message.substring(0, MAX_ERROR_LENGTH) : message;
     }
+
 }

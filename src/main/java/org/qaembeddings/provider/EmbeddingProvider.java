@@ -17,6 +17,11 @@ public interface EmbeddingProvider extends AutoCloseable {
     /** The most tokens one input may have; longer inputs are cut to this by {@link #embed}. */
     int maxInputTokens();
 
+    /** The most tokens, all inputs together, that one call may carry. */
+    default int maxRequestTokens() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Tokens of {@code text} as the model counts them. */
     int countTokens(String text);
 

@@ -78,7 +78,7 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
             embeddings = model.embedAll(segments).content();
         } catch (RuntimeException e) {
             throw new ProviderException(ProviderException.Kind.PERMANENT,
-                    "local model failed: " + e.getClass().getSimpleName(), null, e);
+                    "local model failed: " + e.getClass().getSimpleName(), null, e, true);
         }
         List<float[]> vectors = new ArrayList<>(embeddings.size());
         for (Embedding embedding : embeddings) {

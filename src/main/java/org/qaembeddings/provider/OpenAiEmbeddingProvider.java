@@ -81,6 +81,11 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     @Override
+    public int maxRequestTokens() {
+        return properties.maxRequestTokens();
+    }
+
+    @Override
     public int countTokens(String text) {
         return tokenizer.countTokens(text);
     }
@@ -140,7 +145,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         String detail = "HTTP " + status + " from provider" + errorMessage(response.body()).map(m -> ": " + m).orElse("");
         boolean transientStatus = status == 408 || status == 409 || status == 429 || status >= 500;
         Duration retryAfter = status == 429 || status == 503 ? retryAfter(response, clock) : null;
-        return new ProviderException(transientStatus ? TRANSIENT : PERMANENT, detail, retryAfter, null);
+        boolean inputRejected = status == 400 || status == 413 || status == 422;
+        return new ProviderException(transientStatus ? TRANSIENT : PERMANENT, detail, retryAfter, null, inputRejected);
     }
 
     private Optional<String> errorMessage(byte[] body) {

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param model sent as {@code model}; also the name costs are recorded under
  * @param dimensions sent as {@code dimensions} when set; when unset, the model's known size is checked
  * @param maxInputTokens inputs are cut to this many tokens (cl100k_base) before they are sent
+ * @param maxRequestTokens batches are split so that no request carries more tokens than this
  * @param connectTimeout time to open a connection
  * @param timeout time for one whole request, from sending to the last byte of the answer
  */
@@ -24,6 +25,7 @@ public record OpenAiProperties(
         @DefaultValue("text-embedding-3-small") String model,
         Integer dimensions,
         @DefaultValue("8191") int maxInputTokens,
+        @DefaultValue("300000") int maxRequestTokens,
         @DefaultValue("5s") Duration connectTimeout,
         @DefaultValue("60s") Duration timeout) {
 
@@ -41,6 +43,10 @@ public record OpenAiProperties(
         if (maxInputTokens < 1 || maxInputTokens > 1_000_000) {
             throw new IllegalArgumentException(
                     "embedding.openai.max-input-tokens must be 1..1000000, was " + maxInputTokens);
+        }
+        if (maxRequestTokens < maxInputTokens) {
+            throw new IllegalArgumentException("embedding.openai.max-request-tokens must be at least "
+                    + "embedding.openai.max-input-tokens (" + maxInputTokens + "), was " + maxRequestTokens);
         }
         requirePositive("embedding.openai.connect-timeout", connectTimeout);
         requirePositive("embedding.openai.timeout", timeout);
@@ -60,7 +66,7 @@ public record OpenAiProperties(
     @Override
     public String toString() {
         return "OpenAiProperties[baseUrl=" + baseUrl + ", apiKey=" + (hasApiKey() ? "******" : "(none)")
-                + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens
+                + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens + ", maxRequestTokens=" + maxRequestTokens
                 + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + "]";
     }
 }

@@ -18,15 +18,30 @@ public class ProviderException extends RuntimeException {
 
     private final Kind kind;
     private final Duration retryAfter;
+    private final boolean inputRejected;
 
-    public ProviderException(Kind kind, String message, Duration retryAfter, Throwable cause) {
+    public ProviderException(Kind kind, String message, Duration retryAfter, Throwable cause, boolean inputRejected) {
         super(message, cause);
         this.kind = kind;
         this.retryAfter = retryAfter;
+        this.inputRejected = inputRejected;
+    }
+
+    public ProviderException(Kind kind, String message, Duration retryAfter, Throwable cause) {
+        this(kind, message, retryAfter, cause, false);
     }
 
     public ProviderException(Kind kind, String message) {
         this(kind, message, null, null);
+    }
+
+    /**
+     * Whether the provider refused the inputs themselves (400, 413, 422): then one bad input can
+     * sink a whole batch, and smaller batches may go through. Credentials, a missing model or
+     * wrong dimensions fail every batch alike, so they are not split.
+     */
+    public boolean inputRejected() {
+        return inputRejected;
     }
 
     public Kind kind() {

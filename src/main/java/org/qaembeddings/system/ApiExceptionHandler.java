@@ -42,6 +42,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     }
 
+    @ExceptionHandler(BadRequestException.class)
+    ProblemDetail badRequest(BadRequestException e) {
+        return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception e) {
         log.error("unexpected error", e);
@@ -81,6 +86,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         Class<?> type = ex.getRequiredType();
         String expected = type == null ? "a valid value"
                 : type == java.util.UUID.class ? "a UUID"
+                : type == java.time.LocalDate.class ? "a date (YYYY-MM-DD)"
                 : Number.class.isAssignableFrom(type) || type.isPrimitive() ? "a number" : "a " + type.getSimpleName();
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, name + " must be " + expected);
         return ResponseEntity.badRequest().body(problem);

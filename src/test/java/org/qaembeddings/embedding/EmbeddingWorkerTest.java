@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
@@ -57,8 +60,12 @@ class EmbeddingWorkerTest extends DatabaseTest {
         threads.shutdownNow();
     }
 
+    @Autowired
+    CostService costs;
+
     private EmbeddingWorker worker() {
-        return new EmbeddingWorker(repository, provider, transactions, clock, properties);
+        return new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
+                properties, () -> 0.5);
     }
 
     private UUID insertPair(String question, String answer) {
@@ -182,7 +189,7 @@ class EmbeddingWorkerTest extends DatabaseTest {
     void expiredLeaseIsClaimedAgain() {
         UUID id = insertPair("Crashed worker?", "its lease runs out");
         // a worker claims the row and dies before answering: nothing but the lease is left
-        transactions.executeWithoutResult(tx -> repository.claim(clock.instant(), clock.instant().plusSeconds(30), 50));
+        transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
         assertThat(status(id)).isEqualTo("PROCESSING");
 
         clock.advance(Duration.ofSeconds(29));

@@ -41,7 +41,7 @@ class OpenAiEmbeddingProviderTest {
 
     private OpenAiEmbeddingProvider provider(String baseUrl, Integer dimensions, int maxInputTokens, Duration timeout) {
         OpenAiProperties properties = new OpenAiProperties(URI.create(baseUrl), KEY, "text-embedding-3-small",
-                dimensions, maxInputTokens, Duration.ofSeconds(2), timeout);
+                dimensions, maxInputTokens, 300_000, Duration.ofSeconds(2), timeout);
         return new OpenAiEmbeddingProvider(properties, json,
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), Clock.systemUTC());
     }
@@ -167,7 +167,7 @@ class OpenAiEmbeddingProviderTest {
         ProviderException e = failure("{\"error\":{\"message\":\"Incorrect API key provided: " + KEY
                 + ". Also sk-other-leaked-key-999999 is wrong.\"}}", 401);
         assertThat(e.getMessage()).doesNotContain(KEY).doesNotContain("sk-other-leaked-key-999999").contains("***");
-        assertThat(new OpenAiProperties(URI.create("http://x"), KEY, "m", null, 1, Duration.ofSeconds(1),
+        assertThat(new OpenAiProperties(URI.create("http://x"), KEY, "m", null, 1, 1, Duration.ofSeconds(1),
                 Duration.ofSeconds(1)).toString()).doesNotContain(KEY);
     }
 

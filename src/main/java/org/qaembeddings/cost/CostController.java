@@ -1,0 +1,50 @@
+package org.qaembeddings.cost;
+
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+
+import org.qaembeddings.system.BadRequestException;
+import org.springframework.format.annotation.DateTimeFormat;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+class CostController {
+
+    static final int MAX_DAYS = 366;
+    static final int DEFAULT_DAYS = 30;
+
+    private final CostService costs;
+    private final Clock clock;
+
+    CostController(CostService costs, Clock clock) {
+        this.costs = costs;
+        this.clock = clock;
+    }
+
+    /** Daily totals per model; by default the last 30 days in UTC, today included. */
+    @GetMapping("/api/embeddings/costs")
+    CostReport costs(@RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate from,
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate to,
+            @RequestParam(defaultValue = "UTC") String zone) {
+        ZoneId zoneId;
+        try {
+            zoneId = ZoneId.of(zone);
+        } catch (DateTimeException e) {
+            throw new BadRequestException("zone must be a time zone id such as UTC or Europe/Paris, was '" + zone + "'");
+        }
+        LocalDate end = to != null ? to : LocalDate.ofInstant(clock.instant(), zoneId);
+        LocalDate start = from != null ? from : end.minusDays(DEFAULT_DAYS - 1);
+        if (start.isAfter(end)) {
+            throw new BadRequestException("from (" + start + ") must not be after to (" + end + ")");
+        }
+        if (ChronoUnit.DAYS.between(start, end) >= MAX_DAYS) {
+            throw new BadRequestException("at most " + MAX_DAYS + " days per report");
+        }
+        return costs.report(start, end, zoneId);
+    }
+}

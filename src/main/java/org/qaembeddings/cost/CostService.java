@@ -1,0 +1,145 @@
+package org.qaembeddings.cost;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Records what each provider call cost, reports it per day, and says when the budget is spent. */
+@Service
+public class CostService {
+
+    private static final Logger log = LoggerFactory.getLogger(CostService.class);
+    private static final long BUCKET_SECONDS = Duration.ofMinutes(15).toSeconds();
+    private static final int COST_SCALE = 10;
+
+    private final CostRepository repository;
+    private final CostProperties properties;
+    private final TransactionTemplate ownTransaction;
+    private final MeterRegistry meters;
+    private final Map<String, Boolean> warnedModels = new ConcurrentHashMap<>();
+
+    CostService(CostRepository repository, CostProperties properties, PlatformTransactionManager transactions,
+            MeterRegistry meters) {
+        this.repository = repository;
+        this.properties = properties;
+        this.ownTransaction = new TransactionTemplate(transactions);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.meters = meters;
+    }
+
+    /** USD for {@code tokens} of {@code model}: tokens / 1000 × the model's rate, exact to 10 decimals. */
+    public BigDecimal costOf(String model, long tokens) {
+        BigDecimal rate = properties.rateFor(model);
+        if (rate == null) {
+            if (warnedModels.putIfAbsent(model, Boolean.TRUE) == null) {
+                log.warn("no cost rate for model '{}'; its calls are recorded at 0 USD. Set embedding.cost.rates.{}",
+                        model, model);
+            }
+            return BigDecimal.ZERO.setScale(COST_SCALE);
+        }
+        return rate.multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1000), COST_SCALE, RoundingMode.HALF_UP);
+    }
+
+    /**
+     * Records one provider call, in a transaction of its own: the tokens were spent whether or not
+     * the vectors are written later.
+     */
+    public CostRecord record(String model, int tokens, int items, Instant at) {
+        CostRecord record = new CostRecord(at, model, tokens, items, costOf(model, tokens));
+        Instant bucket = Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), BUCKET_SECONDS) * BUCKET_SECONDS);
+        try {
+            write(record, bucket);
+        } catch (DuplicateKeyException firstCallOfTheBucketRaced) {
+            // another node created the bucket between our UPDATE and INSERT; now the UPDATE finds it
+            write(record, bucket);
+        }
+        Counter.builder("embedding.tokens").tag("model", model).description("tokens billed by the provider")
+                .register(meters).increment(tokens);
+        Counter.builder("embedding.cost.usd").tag("model", model).description("USD spent on embeddings")
+                .register(meters).increment(record.costUsd().doubleValue());
+        return record;
+    }
+
+    private void write(CostRecord record, Instant bucket) {
+        ownTransaction.executeWithoutResult(tx -> {
+            repository.insert(record);
+            if (!repository.addToBucket(bucket, record)) {
+                repository.insertBucket(bucket, record);
+            }
+        });
+    }
+
+    /** Daily totals per model for the days {@code from..to} in {@code zone}. */
+    public CostReport report(LocalDate from, LocalDate to, ZoneId zone) {
+        Instant start = from.atStartOfDay(zone).toInstant();
+        Instant end = to.plusDays(1).atStartOfDay(zone).toInstant();
+        Map<LocalDate, Map<String, long[]>> counts = new TreeMap<>();
+        Map<LocalDate, Map<String, BigDecimal>> costs = new TreeMap<>();
+        for (CostRepository.Bucket b : repository.buckets(start, end)) {
+            LocalDate day = b.start().atZone(zone).toLocalDate();
+            long[] c = counts.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(b.model(), m -> new long[2]);
+            c[0] += b.calls();
+            c[1] += b.tokens();
+            costs.computeIfAbsent(day, d -> new TreeMap<>()).merge(b.model(), b.costUsd(), BigDecimal::add);
+        }
+        List<DailyCost> days = new ArrayList<>();
+        long calls = 0;
+        long tokens = 0;
+        BigDecimal total = BigDecimal.ZERO.setScale(COST_SCALE);
+        for (var day : counts.entrySet()) {
+            for (var model : day.getValue().entrySet()) {
+                BigDecimal cost = costs.get(day.getKey()).get(model.getKey()).setScale(COST_SCALE, RoundingMode.HALF_UP);
+                days.add(new DailyCost(day.getKey(), model.getKey(), model.getValue()[0], model.getValue()[1], cost));
+                calls += model.getValue()[0];
+                tokens += model.getValue()[1];
+                total = total.add(cost);
+            }
+        }
+        return new CostReport(from, to, zone, days, new CostReport.Total(calls, tokens, total));
+    }
+
+    /** Why provider calls must wait, when a configured budget is reached at {@code now}. */
+    public Optional<String> budgetExhausted(Instant now) {
+        CostProperties.Budget budget = properties.budget();
+        ZonedDateTime local = now.atZone(budget.zone());
+        if (budget.dailyUsd() != null) {
+            Instant dayStart = local.toLocalDate().atStartOfDay(budget.zone()).toInstant();
+            BigDecimal spent = repository.spent(dayStart, now.plusSeconds(BUCKET_SECONDS));
+            if (spent.compareTo(budget.dailyUsd()) >= 0) {
+                return Optional.of("daily budget of " + budget.dailyUsd() + " USD reached (" + spent.stripTrailingZeros()
+                        .toPlainString() + " USD spent on " + local.toLocalDate() + " " + budget.zone() + ")");
+            }
+        }
+        if (budget.monthlyUsd() != null) {
+            Instant monthStart = local.toLocalDate().withDayOfMonth(1).atStartOfDay(budget.zone()).toInstant();
+            BigDecimal spent = repository.spent(monthStart, now.plusSeconds(BUCKET_SECONDS));
+            if (spent.compareTo(budget.monthlyUsd()) >= 0) {
+                return Optional.of("monthly budget of " + budget.monthlyUsd() + " USD reached ("
+                        + spent.stripTrailingZeros().toPlainString() + " USD spent in "
+                        + local.toLocalDate().withDayOfMonth(1).toString().substring(0, 7) + " " + budget.zone() + ")");
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,60 @@
+package org.qaembeddings.embedding;
+
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Operations on the pipeline: embed named pairs now, retry failures now, list failures. */
+@RestController
+class EmbeddingAdminController {
+
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    record BatchRequest(@NotNull List<@NotNull UUID> qaPairIds) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    record RetryRequest(Integer maxRetries) {
+    }
+
+    /** One page of failed rows. */
+    record FailedPage(List<EmbeddingRepository.FailedRow> items, int page, int size, int maxRetries) {
+    }
+
+    private final EmbeddingService embeddings;
+
+    EmbeddingAdminController(EmbeddingService embeddings) {
+        this.embeddings = embeddings;
+    }
+
+    @PostMapping("/api/embeddings/batch")
+    BatchResult batch(@Valid @RequestBody BatchRequest request) {
+        return embeddings.batchGenerate(request.qaPairIds());
+    }
+
+    @PostMapping("/api/embeddings/retry")
+    BatchResult retry(@RequestBody(required = false) RetryRequest request) {
+        return request == null || request.maxRetries() == null
+                ? embeddings.retryFailedEmbeddings()
+                : embeddings.retryFailedEmbeddings(request.maxRetries());
+    }
+
+    /** Failed rows, oldest first; {@code deadLettersOnly} keeps those that will not be retried automatically. */
+    @GetMapping("/api/embeddings/failed")
+    FailedPage failed(@RequestParam(defaultValue = "0") @Min(0) @Max(1_000_000) int page,
+            @RequestParam(defaultValue = "20") @Min(1) @Max(100) int size,
+            @RequestParam(defaultValue = "false") boolean deadLettersOnly) {
+        return new FailedPage(embeddings.failed(page, size, deadLettersOnly), page, size, embeddings.maxRetries());
+    }
+}
