@@ -210,17 +210,21 @@ class EmbeddingRepository {
 
     Stats stats(int maxAttempts) {
         Map<String, Long> byStatus = new HashMap<>();
-        jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
+        Instant[] oldest = new Instant[1];
+        jdbc.sql("SELECT status, COUNT(*) AS n, MIN(pending_since) AS oldest FROM qa_embedding GROUP BY status")
                 .query(rs -> {
-                    byStatus.put(rs.getString("status"), rs.getLong("n"));
+                    String status = rs.getString("status");
+                    byStatus.put(status, rs.getLong("n"));
+                    Instant since = fromDb(rs, "oldest");
+                    if ((status.equals("PENDING") || status.equals("PROCESSING")) && since != null
+                            && (oldest[0] == null || since.isBefore(oldest[0]))) {
+                        oldest[0] = since;
+                    }
                 });
         long deadLetters = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE " + DEAD_LETTER)
                 .param("maxAttempts", maxAttempts).query(Long.class).single();
-        Instant oldest = jdbc.sql("""
-                SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status IN ('PENDING', 'PROCESSING')""")
-                .query((rs, n) -> fromDb(rs, "oldest")).single();
         return new Stats(byStatus.getOrDefault("PENDING", 0L), byStatus.getOrDefault("PROCESSING", 0L),
-                byStatus.getOrDefault("COMPLETED", 0L), byStatus.getOrDefault("FAILED", 0L), deadLetters, oldest);
+                byStatus.getOrDefault("COMPLETED", 0L), byStatus.getOrDefault("FAILED", 0L), deadLetters, oldest[0]);
     }
 
     List<FailedRow> failed(int page, int size, boolean deadLettersOnly, int maxAttempts) {

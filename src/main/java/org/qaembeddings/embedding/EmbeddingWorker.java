@@ -274,8 +274,10 @@ public class EmbeddingWorker {
             return;
         }
         if (e.retryAfter() != null) {
-            // the provider said when to come back: nobody calls before then, and no attempt is lost
-            Instant until = now.plus(e.retryAfter());
+            // the provider said when to come back: nobody calls before then, and no attempt is lost;
+            // "Retry-After: 0" still waits the base delay, or a loop of 429s would hammer it
+            Duration wait = e.retryAfter().compareTo(backoff.base()) < 0 ? backoff.base() : e.retryAfter();
+            Instant until = now.plus(wait);
             if (until.isAfter(rateLimitedUntil)) {
                 rateLimitedUntil = until;
             }

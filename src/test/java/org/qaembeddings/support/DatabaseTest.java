@@ -44,5 +44,7 @@ public abstract class DatabaseTest {
     void emptyTablesAndResetProvider() {
         OPENAI.reset();
         jdbc.sql("DELETE FROM qa_pair").update();
+        jdbc.sql("DELETE FROM embedding_cost").update();
+        jdbc.sql("DELETE FROM embedding_cost_rollup").update();
     }
 }

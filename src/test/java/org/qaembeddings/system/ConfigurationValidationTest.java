@@ -46,4 +46,28 @@ class ConfigurationValidationTest {
         assertThatThrownBy(() -> start("--embedding.openai.dimensions=0"))
                 .hasStackTraceContaining("embedding.openai.dimensions must be 1..16384, was 0");
     }
+
+    @Test
+    void retrySettingsAreChecked() {
+        assertThatThrownBy(() -> start("--embedding.max-retries=0"))
+                .hasStackTraceContaining("embedding.max-retries must be 1..100, was 0");
+        assertThatThrownBy(() -> start("--embedding.retry.base-delay=10s", "--embedding.retry.max-delay=5s"))
+                .hasStackTraceContaining("embedding.retry.max-delay must be at least embedding.retry.base-delay (PT10S), was PT5S");
+    }
+
+    @Test
+    void costSettingsAreChecked() {
+        assertThatThrownBy(() -> start("--embedding.cost.rates.my-model=-0.1"))
+                .hasStackTraceContaining("embedding.cost.rates.my-model must be 0 or more, was -0.1");
+        assertThatThrownBy(() -> start("--embedding.cost.budget.daily-usd=-1"))
+                .hasStackTraceContaining("embedding.cost.budget.daily-usd must be 0 or more, was -1");
+        assertThatThrownBy(() -> start("--embedding.openai.max-input-tokens=500", "--embedding.openai.max-request-tokens=100"))
+                .hasStackTraceContaining("embedding.openai.max-request-tokens must be at least embedding.openai.max-input-tokens (500), was 100");
+    }
+
+    @Test
+    void healthSettingsAreChecked() {
+        assertThatThrownBy(() -> start("--embedding.health.max-pending-age=0s"))
+                .hasStackTraceContaining("embedding.health.max-pending-age must be at least 1s");
+    }
 }

@@ -1,0 +1,58 @@
+package org.qaembeddings.cost;
+
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import org.qaembeddings.embedding.EmbeddingWorker;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A spent daily budget stops provider calls, not saves, and says so in the health figures. */
+@TestPropertySource(properties = {
+        "embedding.worker-enabled=false",
+        "embedding.cost.rates.fake-embedding=1",
+        "embedding.cost.budget.daily-usd=0.001"
+})
+class BudgetTest extends DatabaseTest {
+
+    @Autowired
+    EmbeddingWorker worker;
+    @LocalServerPort
+    int port;
+
+    @Test
+    void reachedBudgetPausesProviderCallsButNotSaves() {
+        Api api = new Api(port);
+        api.create("First question?", "It is embedded while the budget lasts.");
+        assertThat(api.get("/api/embeddings/health").json().path("pausedReason").isNull()).isTrue();
+        assertThat(api.get("/actuator/health/embeddings").status()).isEqualTo(200);
+
+        // at 1 USD per 1K tokens, one call of a few tokens spends the 0.001 USD of the day
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        assertThat(OPENAI.requests()).hasSize(1);
+
+        String second = api.create("Second question?", "Saved, but not embedded today.");
+        assertThat(worker.pollOnce()).isZero();
+        assertThat(OPENAI.requests()).as("no call once the budget is spent").hasSize(1);
+        assertThat(api.get("/api/qa-pairs/" + second + "/embedding").json().path("status").asString()).isEqualTo("PENDING");
+
+        Api.Response batch = api.post("/api/embeddings/batch", "{\"qaPairIds\": [\"" + second + "\"]}");
+        assertThat(batch.json().path("failed").asInt()).isEqualTo(1);
+        assertThat(batch.json().path("errors").get(0).asString()).startsWith(second + ": not sent: daily budget of 0.001 USD reached");
+        assertThat(OPENAI.requests()).hasSize(1);
+        assertThat(api.get("/api/qa-pairs/" + second + "/embedding").json().path("status").asString()).isEqualTo("PENDING");
+
+        assertThat(api.get("/api/embeddings/health").json().path("pausedReason").asString()).contains("daily budget");
+        Api.Response contributor = api.get("/actuator/health/embeddings");
+        assertThat(contributor.status()).isEqualTo(503);
+        assertThat(contributor.json().path("status").asString()).isEqualTo("OUT_OF_SERVICE");
+        assertThat(api.get("/actuator/health/readiness").status()).as("the node still serves").isEqualTo(200);
+        assertThat(UUID.fromString(api.create("Third?", "Saves go on."))).isNotNull();
+    }
+}

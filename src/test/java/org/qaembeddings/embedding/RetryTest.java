@@ -1,0 +1,250 @@
+package org.qaembeddings.embedding;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.qaembeddings.cost.CostService;
+import org.qaembeddings.provider.EmbeddingProvider;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.support.MutableClock;
+import org.qaembeddings.system.Timestamps;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Task 17b.4: retries, their limit and their backoff. A worker and service are built here on a
+ * clock the test moves, with the jitter draw fixed at 0.5, and driven one {@code pollOnce()} at a
+ * time: the schedule is checked to the millisecond without sleeping.
+ */
+@TestPropertySource(properties = {
+        "embedding.worker-enabled=false",
+        "embedding.max-retries=5",
+        "embedding.retry.base-delay=2s",
+        "embedding.retry.max-delay=60s"
+})
+class RetryTest extends DatabaseTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+    private static final String SERVER_ERROR = "{\"error\": {\"message\": \"The server had an error\", \"type\": \"server_error\"}}";
+
+    @Autowired
+    EmbeddingRepository repository;
+    @Autowired
+    EmbeddingProvider provider;
+    @Autowired
+    TransactionTemplate transactions;
+    @Autowired
+    EmbeddingProperties properties;
+    @Autowired
+    CostService costs;
+    @Autowired
+    ApplicationEventPublisher events;
+    @LocalServerPort
+    int port;
+
+    MutableClock clock;
+    EmbeddingWorker worker;
+    EmbeddingService service;
+    /** When (on the test's clock) each provider request arrived. */
+    List<Instant> requestTimes;
+
+    @BeforeEach
+    void setUp() {
+        clock = new MutableClock(T0);
+        worker = new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
+                properties, () -> 0.5);
+        service = new EmbeddingService(repository, worker, properties, events, clock);
+        requestTimes = new CopyOnWriteArrayList<>();
+    }
+
+    private UUID insertPair(String question) {
+        UUID id = UUID.randomUUID();
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
+                    .param("id", id).param("q", question).param("t", Timestamps.toDb(clock.instant())).update();
+            service.requestForNewPair(id, question, "a", clock.instant());
+        });
+        return id;
+    }
+
+    private void provider(java.util.function.Function<FakeOpenAiServer.Request, FakeOpenAiServer.Reply> replies) {
+        OPENAI.behave(request -> {
+            requestTimes.add(clock.instant());
+            return replies.apply(request);
+        });
+    }
+
+    private void alwaysFailing() {
+        provider(request -> FakeOpenAiServer.Reply.json(500, SERVER_ERROR));
+    }
+
+    private EmbeddingDetail detail(UUID id) {
+        return repository.findDetail(id).orElseThrow();
+    }
+
+    private Instant nextAttemptAt(UUID id) {
+        return jdbc.sql("SELECT next_attempt_at FROM qa_embedding WHERE qa_pair_id = :id").param("id", id)
+                .query((rs, n) -> Timestamps.fromDb(rs, "next_attempt_at")).single();
+    }
+
+    /** Polls every 100 ms of test time for {@code span}. */
+    private void runFor(Duration span) {
+        runFor(span, Duration.ofMillis(100));
+    }
+
+    /** Polls every {@code step} of test time for {@code span}, as the scheduler would. */
+    private void runFor(Duration span, Duration step) {
+        for (Instant end = clock.instant().plus(span); clock.instant().isBefore(end); clock.advance(step)) {
+            worker.pollOnce();
+        }
+    }
+
+    private long costRows() {
+        return jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single();
+    }
+
+    @Test
+    void retryFailedEmbeddings() {
+        UUID a = insertPair("Retry A?");
+        UUID b = insertPair("Retry B?");
+        alwaysFailing();
+        worker.pollOnce();
+        assertThat(detail(a).status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(detail(a).lastError()).contains("HTTP 500");
+        assertThat(nextAttemptAt(a)).as("next attempt persisted in the row").isEqualTo(T0.plusSeconds(2));
+        assertThat(costRows()).as("a failed call bills nothing").isZero();
+
+        provider(OPENAI::vectors);
+        assertThat(service.retryFailedEmbeddings()).as("before the backoff has passed")
+                .isEqualTo(new BatchResult(0, 0, List.of()));
+
+        clock.advance(Duration.ofSeconds(2));
+        BatchResult result = service.retryFailedEmbeddings();
+
+        assertThat(result).isEqualTo(new BatchResult(2, 0, List.of()));
+        assertThat(detail(a).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(b).attempts()).isEqualTo(2);
+        assertThat(requestTimes).hasSize(2);
+        assertThat(costRows()).as("the retry's call is billed").isEqualTo(1);
+    }
+
+    @Test
+    void maxRetryCountEnforced() {
+        UUID id = insertPair("Never works?");
+        alwaysFailing();
+
+        runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).as("one call per attempt, no more").hasSize(5);
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(detail(id).attempts()).isEqualTo(5);
+        assertThat(service.retryFailedEmbeddings()).isEqualTo(new BatchResult(0, 0, List.of()));
+        assertThat(service.retryFailedEmbeddings(5)).isEqualTo(new BatchResult(0, 0, List.of()));
+        assertThat(requestTimes).hasSize(5);
+        List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true);
+        assertThat(deadLetters).extracting(EmbeddingRepository.FailedRow::qaPairId).containsExactly(id);
+        Api.Response listed = new Api(port).get("/api/embeddings/failed?deadLettersOnly=true");
+        assertThat(listed.json().path("items").get(0).path("qaPairId").asString()).isEqualTo(id.toString());
+        assertThat(listed.json().path("items").get(0).path("attempts").asInt()).isEqualTo(5);
+
+        // an operator may allow more, once the cause is fixed
+        provider(OPENAI::vectors);
+        assertThat(service.retryFailedEmbeddings(6).successful()).isEqualTo(1);
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+    }
+
+    @Test
+    void backoffBetweenRetries() {
+        insertPair("Flaky?");
+        alwaysFailing();
+
+        runFor(Duration.ofSeconds(40));
+
+        // with u = 0.5: waits of 2 s, 3 s, 5 s, 9 s after attempts 1..4 (base 2 s, doubling ceiling)
+        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(2), T0.plusSeconds(5), T0.plusSeconds(10),
+                T0.plusSeconds(19));
+        for (int i = 1; i < requestTimes.size(); i++) {
+            Duration gap = Duration.between(requestTimes.get(i - 1), requestTimes.get(i));
+            assertThat(gap).isGreaterThanOrEqualTo(properties.backoff().delay(i, 0.5));
+        }
+    }
+
+    @Test
+    void retryAfterIsHonouredAndDoesNotBurnAnAttempt() {
+        UUID id = insertPair("Rate limited?");
+        provider(request -> requestTimes.size() == 1
+                ? FakeOpenAiServer.Reply.json(429, "{\"error\": {\"message\": \"Rate limit reached\"}}")
+                        .withHeader("Retry-After", "30")
+                : OPENAI.vectors(request));
+
+        runFor(Duration.ofSeconds(29).plusMillis(900));
+        assertThat(requestTimes).as("nothing is sent before Retry-After").containsExactly(T0);
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.PENDING);
+        assertThat(detail(id).attempts()).isZero();
+        assertThat(service.getHealthStats().pausedReason()).contains("rate limit");
+
+        runFor(Duration.ofMillis(200));
+        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(30));
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(id).attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void rateLimitResetHeaderIsHonoured() {
+        insertPair("Token limit?");
+        provider(request -> requestTimes.size() == 1
+                ? FakeOpenAiServer.Reply.json(429, "{\"error\": {\"message\": \"Rate limit reached\"}}")
+                        .withHeader("x-ratelimit-reset-tokens", "1m30s")
+                        .withHeader("x-ratelimit-reset-requests", "20ms")
+                : OPENAI.vectors(request));
+
+        runFor(Duration.ofMinutes(3), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(90));
+    }
+
+    @Test
+    void permanentFailuresAreNotRetriedAutomatically() {
+        UUID id = insertPair("Rejected?");
+        provider(request -> FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"'$.input' is invalid.\"}}"));
+
+        runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).hasSize(1);
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(1);
+
+        // the operator's retry does try it again
+        provider(OPENAI::vectors);
+        assertThat(service.retryFailedEmbeddings().successful()).isEqualTo(1);
+        assertThat(requestTimes).hasSize(2);
+    }
+
+    @Test
+    void scheduledPollsHealTransientFailures() {
+        UUID id = insertPair("Heals by itself?");
+        provider(request -> requestTimes.size() <= 2
+                ? FakeOpenAiServer.Reply.json(503, SERVER_ERROR)
+                : OPENAI.vectors(request));
+
+        runFor(Duration.ofSeconds(10));
+
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(id).attempts()).isEqualTo(3);
+        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(2), T0.plusSeconds(5));
+    }
+}

@@ -1,0 +1,159 @@
+package org.qaembeddings.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.qaembeddings.embedding.EmbeddingHealthStats;
+import org.qaembeddings.embedding.EmbeddingService;
+import org.qaembeddings.embedding.EmbeddingWorker;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.system.Timestamps;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Task 17b.3: the health figures, the actuator contributor and the Prometheus meters. */
+@AutoConfigureMetrics
+@TestPropertySource(properties = {
+        "embedding.worker-enabled=false",
+        "embedding.health.stats-cache-ttl=0s",
+        "embedding.health.max-pending-age=10m"
+})
+class HealthStatsTest extends DatabaseTest {
+
+    private static final String UNAUTHORIZED = "{\"error\": {\"message\": \"Incorrect API key provided\"}}";
+
+    @Autowired
+    EmbeddingService embeddings;
+    @Autowired
+    EmbeddingWorker worker;
+    @LocalServerPort
+    int port;
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    private JsonNode health() {
+        Api.Response response = api.get("/api/embeddings/health");
+        assertThat(response.status()).isEqualTo(200);
+        return response.json();
+    }
+
+    @Test
+    void reportsPendingCount() {
+        assertThat(health().path("pendingCount").asLong()).isZero();
+        String a = api.create("One?", "1");
+        api.create("Two?", "2");
+        api.create("Three?", "3");
+
+        assertThat(health().path("pendingCount").asLong()).isEqualTo(3);
+
+        // a row a worker holds is still waiting for its vector
+        jdbc.sql("UPDATE qa_embedding SET status = 'PROCESSING', lease_until = :t WHERE qa_pair_id = :id")
+                .param("t", Timestamps.toDb(Instant.now().plusSeconds(60))).param("id", java.util.UUID.fromString(a))
+                .update();
+        EmbeddingHealthStats stats = embeddings.getHealthStats();
+        assertThat(stats.pendingCount()).isEqualTo(3);
+        assertThat(stats.processingCount()).isEqualTo(1);
+    }
+
+    @Test
+    void reportsFailedCount() {
+        api.create("Fails for now?", "server error");
+        api.create("Fails too?", "server error");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(500, "{}"));
+        worker.pollOnce();
+
+        assertThat(health().path("failedCount").asLong()).isEqualTo(2);
+        assertThat(health().path("deadLetterCount").asLong()).as("transient, will be retried").isZero();
+        assertThat(health().path("pendingCount").asLong()).isZero();
+
+        api.create("Fails for good?", "bad key");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401, UNAUTHORIZED));
+        worker.pollOnce();
+
+        assertThat(health().path("failedCount").asLong()).isEqualTo(3);
+        assertThat(health().path("deadLetterCount").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void reportsSuccessRate() {
+        assertThat(health().path("successRate").isNull()).as("nothing finished yet").isTrue();
+        api.create("Good one?", "yes");
+        api.create("Good two?", "yes");
+        worker.pollOnce();
+        assertThat(health().path("successRate").asDouble()).isEqualTo(1.0);
+
+        api.create("Bad one?", "no");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401, UNAUTHORIZED));
+        worker.pollOnce();
+
+        assertThat(health().path("completedCount").asLong()).isEqualTo(2);
+        assertThat(health().path("successRate").asDouble()).isCloseTo(2.0 / 3, within(1e-9));
+    }
+
+    @Test
+    void reportsOldestPending() {
+        assertThat(health().path("oldestPending").isNull()).isTrue();
+        String waiting = api.create("Waiting long?", "an hour");
+        api.create("Just arrived?", "now");
+        Instant anHourAgo = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+        jdbc.sql("UPDATE qa_embedding SET pending_since = :t WHERE qa_pair_id = :id")
+                .param("t", Timestamps.toDb(anHourAgo)).param("id", java.util.UUID.fromString(waiting)).update();
+
+        JsonNode stats = health();
+        assertThat(Instant.parse(stats.path("oldestPending").asString())).isEqualTo(anHourAgo);
+        assertThat(stats.path("oldestPendingAgeSeconds").asLong()).isBetween(3600L, 3700L);
+        Api.Response contributor = api.get("/actuator/health/embeddings");
+        assertThat(contributor.status()).as("older than embedding.health.max-pending-age").isEqualTo(503);
+        assertThat(contributor.json().path("status").asString()).isEqualTo("DOWN");
+
+        worker.pollOnce();
+
+        assertThat(health().path("oldestPending").isNull()).isTrue();
+        assertThat(api.get("/actuator/health/embeddings").status()).isEqualTo(200);
+    }
+
+    @Test
+    void prometheusExportsPipelineMeters() {
+        api.create("Measured?", "yes");
+        api.create("Measured too?", "yes");
+        worker.pollOnce();
+        api.create("Still waiting?", "yes");
+
+        Api.Response scrape = api.get("/actuator/prometheus");
+
+        assertThat(scrape.status()).isEqualTo(200);
+        assertThat(scrape.body())
+                .contains("embedding_pending 1.0")
+                .contains("embedding_completed 2.0")
+                .contains("embedding_failed 0.0")
+                .contains("embedding_oldest_pending_age_seconds ")
+                .containsPattern("embedding_tokens_total\\{model=\"fake-embedding\"} [1-9]")
+                .contains("embedding_cost_usd_total{model=\"fake-embedding\"}")
+                .contains("embedding_provider_calls_seconds_count{model=\"fake-embedding\",outcome=\"success\"} 1");
+    }
+
+    @Test
+    void onlyHealthAndPrometheusAreExposed() {
+        assertThat(api.get("/actuator/env").status()).isEqualTo(404);
+        assertThat(api.get("/actuator/beans").status()).isEqualTo(404);
+        JsonNode health = api.get("/actuator/health").json();
+        assertThat(health.path("components").path("embeddings").path("status").asString()).isNotEmpty();
+        assertThat(health.findValues("details")).as("no details without auth").isEmpty();
+    }
+}
