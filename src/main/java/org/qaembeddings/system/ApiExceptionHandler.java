@@ -106,7 +106,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         Throwable cause = ex.getCause();
         if (cause instanceof UnrecognizedPropertyException unknown) {
             return "unknown field '" + unknown.getPropertyName() + "'; only " + knownFields(unknown)
-                    + " can be set (id, timestamps and embedding are set by the server)";
+                    + " can be set; the server sets everything else (ids, status, timestamps, vectors)";
         }
         if (cause instanceof DatabindException mapping && !mapping.getPath().isEmpty()) {
             return "field '" + mapping.getPathReference().replaceAll(".*\\[\"?|\"?]$", "") + "' has the wrong type";

@@ -36,8 +36,11 @@ class RequestSizeFilter extends OncePerRequestFilter {
     }
 
     static ProblemDetail problem() {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
                 "request body is larger than " + MAX_BODY_BYTES + " bytes");
+        // written by the filter too, outside the MVC advice that fills in the type elsewhere
+        problem.setType(java.net.URI.create("about:blank"));
+        return problem;
     }
 
     @Override

@@ -158,6 +158,10 @@ class CostTrackingTest extends DatabaseTest {
         assertThat(response.json().path("total").path("tokens").asLong()).isEqualTo(400);
         assertThat(response.json().path("zone").asString()).isEqualTo("Asia/Tokyo");
 
+        costs.record("fake-embedding", 1, 1, Instant.parse("2026-05-20T10:00:00Z"));
+        Api.Response tiny = api.get("/api/embeddings/costs?from=2026-05-20&to=2026-05-20");
+        assertThat(tiny.body()).as("plain decimals, no exponent").contains("\"costUsd\":0.0005000000").doesNotContain("E-");
+
         Api.Response defaults = api.get("/api/embeddings/costs");
         assertThat(defaults.status()).isEqualTo(200);
         assertThat(defaults.json().path("zone").asString()).isEqualTo("UTC");

@@ -102,6 +102,8 @@ class BatchEmbeddingTest extends DatabaseTest {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.header("Content-Type")).startsWith("application/problem+json");
         assertThat(response.json().path("detail").asString()).contains("at most 100 qaPairIds");
+        assertThat(response.json().path("type").asString()).isEqualTo("about:blank");
+        assertThat(response.json().path("title").asString()).isEqualTo("Bad Request");
         assertThatThrownBy(() -> embeddings.batchGenerate(tooMany)).isInstanceOf(BadRequestException.class);
         assertThat(OPENAI.requests()).isEmpty();
 

@@ -35,6 +35,7 @@ class QaApiTest extends DatabaseTest {
         assertThat(response.status()).as(response.body()).isEqualTo(status);
         assertThat(response.header("Content-Type")).startsWith("application/problem+json");
         assertThat(response.json().path("status").asInt()).isEqualTo(status);
+        assertThat(response.json().path("type").asString()).isEqualTo("about:blank");
         assertThat(response.json().path("title").asString()).isNotBlank();
         assertThat(response.json().path("detail").asString()).isNotBlank();
     }
