@@ -4,12 +4,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.qaembeddings.provider.ProviderException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -20,7 +23,13 @@ import org.springframework.stereotype.Repository;
 import static org.qaembeddings.system.Timestamps.fromDb;
 import static org.qaembeddings.system.Timestamps.toDb;
 
-/** The qa_embedding table. Every write that finishes a row is a compare-and-set on its text hash. */
+/**
+ * The qa_embedding table. Every write that finishes a row is a compare-and-set on its text hash.
+ * Every method that moves rows between statuses also moves their counts in qa_embedding_count,
+ * and must run in the caller's transaction so that both commit together. Counts are written
+ * after the rows and in one fixed order (by status), so that transactions never wait on each
+ * other in a cycle.
+ */
 @Repository
 class EmbeddingRepository {
 
@@ -57,6 +66,8 @@ class EmbeddingRepository {
             + " AND attempts < :maxAttempts AND next_attempt_at <= :now)";
     private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
 
+    private static final int COUNT_SLOTS = 16;
+
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
 
@@ -71,18 +82,40 @@ class EmbeddingRepository {
                 VALUES (:id, 'PENDING', :hash, :now, :now, 0, :now)""")
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
                 .update();
+        move(new Counts().add(EmbeddingStatus.PENDING, 1));
     }
 
     /** Makes the row PENDING for a new text; a row already holding this text is left as it is. */
     boolean markPendingIfChanged(UUID id, String textHash, Instant now) {
-        return jdbc.sql("""
+        Optional<EmbeddingStatus> before = lockedStatus(id, "text_hash <> :hash", Map.of("hash", textHash));
+        if (before.isEmpty()) {
+            return false;
+        }
+        jdbc.sql("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', text_hash = :hash, pending_since = :now, next_attempt_at = :now,
                        lease_until = NULL, attempts = 0, last_error = NULL, error_kind = NULL,
                        model = NULL, dimensions = NULL, vector = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash <> :hash""")
+                 WHERE qa_pair_id = :id""")
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
-                .update() == 1;
+                .update();
+        move(new Counts().add(before.get(), -1).add(EmbeddingStatus.PENDING, 1));
+        return true;
+    }
+
+    /** Deletes a pair's row ahead of the pair itself, so that its count goes with it. */
+    void delete(UUID id) {
+        lockedStatus(id, "TRUE", Map.of()).ifPresent(status -> {
+            jdbc.sql("DELETE FROM qa_embedding WHERE qa_pair_id = :id").param("id", id).update();
+            move(new Counts().add(status, -1));
+        });
+    }
+
+    private Optional<EmbeddingStatus> lockedStatus(UUID id, String condition, Map<String, Object> params) {
+        return jdbc.sql("SELECT status FROM qa_embedding WHERE qa_pair_id = :id AND " + condition + " FOR UPDATE")
+                .param("id", id).params(params)
+                .query((rs, n) -> EmbeddingStatus.valueOf(rs.getString("status")))
+                .optional();
     }
 
     /**
@@ -92,35 +125,42 @@ class EmbeddingRepository {
      */
     List<Claimed> claimDue(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
         // a row whose lease keeps running out (its worker dies on it) stops at the attempt limit
-        jdbc.sql("""
+        int exhausted = jdbc.sql("""
                 UPDATE qa_embedding
                    SET status = 'FAILED', error_kind = 'TRANSIENT', lease_until = NULL, updated_at = :now,
                        last_error = 'the worker processing it stopped answering (lease expired)'
                  WHERE status = 'PROCESSING' AND lease_until <= :now AND attempts >= :maxAttempts""")
                 .param("now", toDb(now)).param("maxAttempts", maxAttempts)
                 .update();
+        Counts moved = new Counts().add(EmbeddingStatus.PROCESSING, -exhausted).add(EmbeddingStatus.FAILED, exhausted);
         return claim(DUE + " OR " + LEASE_EXPIRED + " OR " + RETRYABLE,
-                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit);
+                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, moved);
     }
 
     /** The retry endpoint's claim: failed rows of either kind, under the attempt limit, past their backoff. */
     List<Claimed> claimFailed(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
         return claim("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now",
-                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit);
+                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, new Counts());
     }
 
     /** The batch endpoint's claim: the named rows that lack a vector and no live worker holds. */
     List<Claimed> claimIds(Collection<UUID> ids, Instant now, Instant leaseUntil) {
         return claim("qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)",
-                Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size());
+                Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size(), new Counts());
     }
 
-    private List<Claimed> claim(String condition, Map<String, Object> params, Instant now, Instant leaseUntil, int limit) {
-        List<UUID> ids = jdbc.sql("SELECT qa_pair_id FROM qa_embedding WHERE " + condition
+    private List<Claimed> claim(String condition, Map<String, Object> params, Instant now, Instant leaseUntil, int limit,
+            Counts moved) {
+        List<UUID> ids = new ArrayList<>();
+        jdbc.sql("SELECT qa_pair_id, status FROM qa_embedding WHERE " + condition
                         + " ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED")
                 .params(params).param("limit", limit)
-                .query(UUID.class).list();
+                .query(rs -> {
+                    ids.add(rs.getObject("qa_pair_id", UUID.class));
+                    moved.add(EmbeddingStatus.valueOf(rs.getString("status")), -1).add(EmbeddingStatus.PROCESSING, 1);
+                });
         if (ids.isEmpty()) {
+            move(moved);
             return List.of();
         }
         jdbc.sql("""
@@ -129,6 +169,7 @@ class EmbeddingRepository {
                  WHERE qa_pair_id IN (:ids)""")
                 .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids)
                 .update();
+        move(moved);
         return jdbc.sql("""
                 SELECT q.id, q.question, q.answer, e.attempts
                   FROM qa_pair q JOIN qa_embedding e ON e.qa_pair_id = q.id
@@ -156,30 +197,97 @@ class EmbeddingRepository {
                         .addValue("vector", Vectors.toBytes(c.vector())).addValue("dimensions", c.vector().length)
                         .addValue("model", model).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);
-        return written(batch.batchUpdate("""
+        boolean[] written = written(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'COMPLETED', vector = :vector, dimensions = :dimensions, model = :model,
                        pending_since = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
                        error_kind = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash""", rows));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", rows));
+        int n = 0;
+        for (boolean w : written) {
+            n += w ? 1 : 0;
+        }
+        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
+        return written;
     }
 
     /** Marks rows FAILED, each only while this claim still holds it for the text that failed. */
     int fail(List<Outcome> outcomes, Instant now) {
-        return count(batch.batchUpdate("""
+        int n = count(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'FAILED', last_error = :error, error_kind = :kind, next_attempt_at = :next,
                        lease_until = NULL, updated_at = :now
                  WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
+        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
+        return n;
     }
 
     /** Hands rows back as PENDING without counting the attempt (rate limit, budget): the call was never made. */
     int release(List<Outcome> outcomes, Instant now) {
-        return count(batch.batchUpdate("""
+        int n = count(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', last_error = :error, error_kind = NULL, next_attempt_at = :next,
                        lease_until = NULL, attempts = attempts - 1, updated_at = :now
                  WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
+        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
+        return n;
+    }
+
+    /** Changes of the per-status counts made by one statement or transaction. */
+    static final class Counts {
+        private final Map<EmbeddingStatus, Long> deltas = new EnumMap<>(EmbeddingStatus.class);
+
+        Counts add(EmbeddingStatus status, long delta) {
+            deltas.merge(status, delta, Long::sum);
+            return this;
+        }
+    }
+
+    /** Applies the counts, in the enum's order, to one random slot per status. */
+    private void move(Counts counts) {
+        int slot = ThreadLocalRandom.current().nextInt(COUNT_SLOTS);
+        counts.deltas.forEach((status, delta) -> {
+            if (delta != 0) {
+                jdbc.sql("UPDATE qa_embedding_count SET n = n + :delta WHERE status = :status AND slot = :slot")
+                        .param("delta", delta).param("status", status.name()).param("slot", slot)
+                        .update();
+            }
+        });
+    }
+
+    /**
+     * Sets the counts from the rows themselves, and returns how far they were off. Locking every
+     * count row first makes the result exact: transactions that moved rows but not yet their
+     * counts are not seen here, and add their counts after this.
+     */
+    Map<EmbeddingStatus, Long> recount() {
+        jdbc.sql("SELECT n FROM qa_embedding_count FOR UPDATE").query(Long.class).list();
+        Map<EmbeddingStatus, Long> before = counts();
+        Map<EmbeddingStatus, Long> actual = new EnumMap<>(EmbeddingStatus.class);
+        jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
+                .query(rs -> {
+                    actual.put(EmbeddingStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+                });
+        Map<EmbeddingStatus, Long> drift = new EnumMap<>(EmbeddingStatus.class);
+        for (EmbeddingStatus status : EmbeddingStatus.values()) {
+            long off = before.getOrDefault(status, 0L) - actual.getOrDefault(status, 0L);
+            if (off != 0) {
+                drift.put(status, off);
+                jdbc.sql("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END WHERE status = :status")
+                        .param("n", actual.getOrDefault(status, 0L)).param("status", status.name())
+                        .update();
+            }
+        }
+        return drift;
+    }
+
+    private Map<EmbeddingStatus, Long> counts() {
+        Map<EmbeddingStatus, Long> counts = new EnumMap<>(EmbeddingStatus.class);
+        jdbc.sql("SELECT status, SUM(n) AS n FROM qa_embedding_count GROUP BY status")
+                .query(rs -> {
+                    counts.put(EmbeddingStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+                });
+        return counts;
     }
 
     private static MapSqlParameterSource[] params(List<Outcome> outcomes, Instant now) {
@@ -209,22 +317,22 @@ class EmbeddingRepository {
     }
 
     Stats stats(int maxAttempts) {
-        Map<String, Long> byStatus = new HashMap<>();
-        Instant[] oldest = new Instant[1];
-        jdbc.sql("SELECT status, COUNT(*) AS n, MIN(pending_since) AS oldest FROM qa_embedding GROUP BY status")
-                .query(rs -> {
-                    String status = rs.getString("status");
-                    byStatus.put(status, rs.getLong("n"));
-                    Instant since = fromDb(rs, "oldest");
-                    if ((status.equals("PENDING") || status.equals("PROCESSING")) && since != null
-                            && (oldest[0] == null || since.isBefore(oldest[0]))) {
-                        oldest[0] = since;
-                    }
-                });
+        Map<EmbeddingStatus, Long> counts = counts();
         long deadLetters = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE " + DEAD_LETTER)
                 .param("maxAttempts", maxAttempts).query(Long.class).single();
-        return new Stats(byStatus.getOrDefault("PENDING", 0L), byStatus.getOrDefault("PROCESSING", 0L),
-                byStatus.getOrDefault("COMPLETED", 0L), byStatus.getOrDefault("FAILED", 0L), deadLetters, oldest[0]);
+        // one index probe per status; MIN over both statuses at once would scan
+        Instant oldest = null;
+        for (String status : List.of("PENDING", "PROCESSING")) {
+            Instant since = jdbc.sql("SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = :status")
+                    .param("status", status)
+                    .query((rs, n) -> Optional.ofNullable(fromDb(rs, "oldest"))).single().orElse(null);
+            if (since != null && (oldest == null || since.isBefore(oldest))) {
+                oldest = since;
+            }
+        }
+        return new Stats(counts.getOrDefault(EmbeddingStatus.PENDING, 0L), counts.getOrDefault(EmbeddingStatus.PROCESSING, 0L),
+                counts.getOrDefault(EmbeddingStatus.COMPLETED, 0L), counts.getOrDefault(EmbeddingStatus.FAILED, 0L),
+                deadLetters, oldest);
     }
 
     List<FailedRow> failed(int page, int size, boolean deadLettersOnly, int maxAttempts) {

@@ -10,6 +10,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.qaembeddings.system.BadRequestException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -22,6 +26,8 @@ import org.springframework.transaction.annotation.Transactional;
  */
 @Service
 public class EmbeddingService {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddingService.class);
 
     private final EmbeddingRepository repository;
     private final EmbeddingWorker worker;
@@ -60,6 +66,25 @@ public class EmbeddingService {
             events.publishEvent(new EmbeddingRequested());
         }
         return changed;
+    }
+
+    /** A pair is being deleted: its embedding goes first, so that the figures lose it too. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void forget(UUID id) {
+        repository.delete(id);
+    }
+
+    /**
+     * Checks the per-status counts against the rows on start-up. They can only drift if rows were
+     * changed behind the service's back (by hand, by a restore); the log says so when they did.
+     */
+    @EventListener(ApplicationStartedEvent.class)
+    @Transactional
+    public void reconcileCounts() {
+        Map<EmbeddingStatus, Long> drift = repository.recount();
+        if (!drift.isEmpty()) {
+            log.warn("embedding status counts were off by {} (counted minus actual); corrected", drift);
+        }
     }
 
     public Optional<EmbeddingSummary> summary(UUID id) {

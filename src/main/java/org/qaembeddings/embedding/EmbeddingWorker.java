@@ -255,12 +255,12 @@ public class EmbeddingWorker {
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
-        boolean[] written = repository.complete(completions, result.model(), clock.instant());
+        boolean[] written = transactions.execute(tx -> repository.complete(completions, result.model(), clock.instant()));
         for (int i = 0; i < items.size(); i++) {
             if (written[i]) {
                 tally.successful++;
             } else {
-                tally.failed(items.get(i).id(), "its text changed while it was being embedded; queued again");
+                tally.failed(items.get(i).id(), "not written: its text changed while it was being embedded (it is queued again), or its lease ran out");
             }
         }
     }
@@ -289,15 +289,16 @@ public class EmbeddingWorker {
                 .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), message, e.kind(),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
-        int failed = repository.fail(outcomes, clock.instant());
+        int failed = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
         tally.failed(items, message);
         log.warn("embedding of {} pairs failed ({}): {}", failed, e.kind(), message);
     }
 
     private void handBack(List<Item> items, String reason, Instant nextAttemptAt) {
-        repository.release(items.stream()
+        List<EmbeddingRepository.Outcome> outcomes = items.stream()
                 .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), truncate(reason), null, nextAttemptAt))
-                .toList(), clock.instant());
+                .toList();
+        transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
     }
 
     private Timer timer(String outcome) {

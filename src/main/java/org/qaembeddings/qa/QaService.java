@@ -65,9 +65,10 @@ class QaService {
 
     @Transactional
     void delete(UUID id) {
-        if (!repository.delete(id)) {
-            throw notFound(id);
-        }
+        // the pair is locked before its embedding, in the same order as an update takes them
+        repository.findForUpdate(id).orElseThrow(() -> notFound(id));
+        embeddings.forget(id);
+        repository.delete(id);
     }
 
     private QaPairView view(QaPair pair) {

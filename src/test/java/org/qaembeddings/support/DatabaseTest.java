@@ -44,6 +44,8 @@ public abstract class DatabaseTest {
     void emptyTablesAndResetProvider() {
         OPENAI.reset();
         jdbc.sql("DELETE FROM qa_pair").update();
+        // the rows went behind the service's back; so do their counts
+        jdbc.sql("UPDATE qa_embedding_count SET n = 0").update();
         jdbc.sql("DELETE FROM embedding_cost").update();
         jdbc.sql("DELETE FROM embedding_cost_rollup").update();
     }
