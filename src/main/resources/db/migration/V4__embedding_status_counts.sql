@@ -15,5 +15,8 @@ UPDATE qa_embedding_count
    SET n = (SELECT COUNT(*) FROM qa_embedding e WHERE e.status = qa_embedding_count.status)
  WHERE slot = 0;
 
--- Dead letters are counted from the index alone.
+-- Dead letters are counted from this index alone, one count per error kind, which needs every
+-- FAILED row to say its kind (rows failed before error_kind existed were all provider failures).
+UPDATE qa_embedding SET error_kind = 'TRANSIENT' WHERE status = 'FAILED' AND error_kind IS NULL;
+ALTER TABLE qa_embedding ADD CONSTRAINT qa_embedding_failed_kind_chk CHECK (status <> 'FAILED' OR error_kind IS NOT NULL);
 CREATE INDEX qa_embedding_failed_idx ON qa_embedding (status, error_kind, attempts);

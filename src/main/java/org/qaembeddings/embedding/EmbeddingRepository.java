@@ -318,7 +318,11 @@ class EmbeddingRepository {
 
     Stats stats(int maxAttempts) {
         Map<EmbeddingStatus, Long> counts = counts();
-        long deadLetters = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE " + DEAD_LETTER)
+        // DEAD_LETTER as two index-only counts: an OR of both would read the table's pages
+        long deadLetters = jdbc.sql("""
+                SELECT (SELECT COUNT(*) FROM qa_embedding WHERE status = 'FAILED' AND error_kind = 'PERMANENT')
+                     + (SELECT COUNT(*) FROM qa_embedding
+                         WHERE status = 'FAILED' AND error_kind = 'TRANSIENT' AND attempts >= :maxAttempts)""")
                 .param("maxAttempts", maxAttempts).query(Long.class).single();
         // one index probe per status; MIN over both statuses at once would scan
         Instant oldest = null;

@@ -25,6 +25,9 @@ public interface EmbeddingProvider extends AutoCloseable {
     /** Tokens of {@code text} as the model counts them. */
     int countTokens(String text);
 
+    /** {@code text} as it is sent to the model: whole, or cut to {@link #maxInputTokens()} tokens. */
+    String fit(String text);
+
     /**
      * Embeds {@code texts}, each cut to {@link #maxInputTokens()} tokens first.
      *

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import dev.langchain4j.data.embedding.Embedding;
@@ -67,11 +66,9 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
         List<TextSegment> segments = new ArrayList<>(texts.size());
         int tokens = 0;
         for (String text : texts) {
-            Encoding encoding = tokenizer.encode(text, false, false);
-            CharSpan[] spans = encoding.getCharTokenSpans();
-            int keep = Math.min(spans.length, MAX_INPUT_TOKENS - SPECIAL_TOKENS);
-            tokens += keep + SPECIAL_TOKENS;
-            segments.add(TextSegment.from(keep == spans.length ? text : cut(text, spans[keep - 1])));
+            Fitted fitted = fitted(text);
+            tokens += fitted.tokens();
+            segments.add(TextSegment.from(fitted.text()));
         }
         List<Embedding> embeddings;
         try {
@@ -85,6 +82,21 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
             vectors.add(embedding.vector());
         }
         return new ProviderResult(vectors, tokens, MODEL);
+    }
+
+    /** A text as it goes to the model, and its tokens there, [CLS] and [SEP] included. */
+    private record Fitted(String text, int tokens) {
+    }
+
+    @Override
+    public String fit(String text) {
+        return fitted(text).text();
+    }
+
+    private Fitted fitted(String text) {
+        CharSpan[] spans = tokenizer.encode(text, false, false).getCharTokenSpans();
+        int keep = Math.min(spans.length, MAX_INPUT_TOKENS - SPECIAL_TOKENS);
+        return new Fitted(keep == spans.length ? text : cut(text, spans[keep - 1]), keep + SPECIAL_TOKENS);
     }
 
     /** Spans count code points, Java strings UTF-16 units. */

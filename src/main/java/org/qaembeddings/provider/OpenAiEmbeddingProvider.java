@@ -90,7 +90,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         return tokenizer.countTokens(text);
     }
 
-    String fit(String text) {
+    @Override
+    public String fit(String text) {
         var encoded = tokenizer.encode(text, properties.maxInputTokens());
         return encoded.isTruncated() ? tokenizer.decode(encoded.getTokens()) : text;
     }

@@ -1,0 +1,115 @@
+package org.qaembeddings.bench;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import org.qaembeddings.embedding.EmbeddingService;
+import org.qaembeddings.provider.EmbeddingProvider;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * 2. What the pipeline adds to the provider: N pending pairs on PostgreSQL, an OpenAI-compatible
+ * server on loopback that answers at once. Baseline: the same provider client making the same
+ * calls back to back, with no database.
+ */
+final class PipelineBenchmark {
+
+    private final Benchmarks.Options options;
+
+    PipelineBenchmark(Benchmarks.Options options) {
+        this.options = options;
+    }
+
+    void run(Report report) {
+        int n = options.pipelinePairs();
+        List<Texts.Pair> pairs = Texts.pairs(n, 2);
+        try (FakeOpenAiServer openai = new FakeOpenAiServer(options.dimensions())) {
+            Map<String, String> properties = new LinkedHashMap<>(Service.database(true));
+            properties.put("embedding.provider", "openai");
+            properties.put("embedding.openai.base-url", openai.baseUrl());
+            properties.put("embedding.openai.model", "text-embedding-3-small");
+            properties.put("embedding.openai.dimensions", String.valueOf(options.dimensions()));
+            properties.put("embedding.openai.api-key", "sk-bench");
+            try (Service service = Service.start(properties)) {
+                EmbeddingProvider provider = service.bean(EmbeddingProvider.class);
+                List<Double> baseline = new ArrayList<>();
+                List<Double> pipeline = new ArrayList<>();
+                List<Double> ratio = new ArrayList<>();
+                List<Integer> calls = new ArrayList<>();
+                for (int round = -1; round < options.rounds(); round++) {
+                    openai.reset();
+                    long t = System.nanoTime();
+                    for (int i = 0; i < n; i += 100) {
+                        provider.embed(pairs.subList(i, Math.min(n, i + 100)).stream().map(Texts.Pair::rendered).toList());
+                    }
+                    double bare = n / ((System.nanoTime() - t) / 1e9);
+
+                    service.truncate();
+                    openai.reset();
+                    long t0 = insertPending(service, pairs);
+                    service.awaitCompleted(n, Duration.ofMinutes(10));
+                    double served = n / ((System.nanoTime() - t0) / 1e9);
+                    if (round >= 0) {
+                        baseline.add(bare);
+                        pipeline.add(served);
+                        ratio.add(served / bare);
+                        calls.add(openai.requests().size());
+                    }
+                    System.out.printf(Locale.ROOT, "pipeline round %d: provider alone %.0f/s, service %.0f/s, %d calls%n",
+                            round, bare, served, openai.requests().size());
+                }
+                int expectedCalls = (n + 99) / 100;
+                report.section("2. Pipeline overhead", List.of(String.format(Locale.ROOT,
+                        "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the commit); the openai "
+                                + "provider against an OpenAI-compatible server on loopback answering at once with "
+                                + "%d-dimension unit vectors; batch size 100. Baseline: the same client making the same "
+                                + "calls back to back without the database. %d rounds after one warm-up.",
+                        n, options.dimensions(), options.rounds())),
+                        List.of(List.of("figure", "value", "target"),
+                                List.of("provider alone (baseline), embeddings/s", Summary.of(baseline).format("%,.0f"), ""),
+                                List.of("service, embeddings persisted/s", Summary.of(pipeline).format("%,.0f"),
+                                        Summary.of(pipeline).min() >= 3000 ? "≥ 3,000/s: met" : "≥ 3,000/s: MISSED"),
+                                List.of("service / baseline", Summary.of(ratio).format("%.2f"), ""),
+                                List.of("provider calls per round", calls.toString(),
+                                        calls.stream().allMatch(c -> c == expectedCalls)
+                                                ? "= ⌈N/100⌉ = " + expectedCalls + ": met"
+                                                : "= ⌈N/100⌉ = " + expectedCalls + ": MISSED")));
+            }
+        }
+    }
+
+    /** Inserts the pairs as a save would, in one transaction; returns the moment it committed. */
+    private static long insertPending(Service service, List<Texts.Pair> pairs) {
+        EmbeddingService embeddings = service.bean(EmbeddingService.class);
+        NamedParameterJdbcTemplate jdbc = service.bean(NamedParameterJdbcTemplate.class);
+        TransactionTemplate tx = new TransactionTemplate(service.bean(PlatformTransactionManager.class));
+        Instant now = Instant.now();
+        tx.executeWithoutResult(status -> {
+            List<UUID> ids = new ArrayList<>();
+            MapSqlParameterSource[] rows = new MapSqlParameterSource[pairs.size()];
+            for (int i = 0; i < pairs.size(); i++) {
+                UUID id = UUID.randomUUID();
+                ids.add(id);
+                rows[i] = new MapSqlParameterSource().addValue("id", id).addValue("q", pairs.get(i).question())
+                        .addValue("a", pairs.get(i).answer())
+                        .addValue("t", java.sql.Timestamp.from(now));
+            }
+            jdbc.batchUpdate("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)",
+                    rows);
+            for (int i = 0; i < pairs.size(); i++) {
+                embeddings.requestForNewPair(ids.get(i), pairs.get(i).question(), pairs.get(i).answer(), now);
+            }
+        });
+        return System.nanoTime();
+    }
+}
