@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param workerEnabled false leaves rows PENDING for another node (or a test) to process
  * @param maxRetries attempts per text; a failed row with this many is a dead letter (1..100)
  * @param retry the backoff between attempts
+ * @param workerThreads batches in flight at once on this node (1..32): while one waits for the
+ *     provider, another writes its vectors; remote providers answer faster in parallel too
  */
 @ConfigurationProperties("embedding")
 public record EmbeddingProperties(
@@ -24,7 +26,8 @@ public record EmbeddingProperties(
         @DefaultValue("5m") Duration lease,
         @DefaultValue("true") boolean workerEnabled,
         @DefaultValue("3") int maxRetries,
-        @DefaultValue Retry retry) {
+        @DefaultValue Retry retry,
+        @DefaultValue("2") int workerThreads) {
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
@@ -57,6 +60,9 @@ public record EmbeddingProperties(
         }
         if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("embedding.lease must be at least 1s, was " + lease);
+        }
+        if (workerThreads < 1 || workerThreads > 32) {
+            throw new IllegalArgumentException("embedding.worker-threads must be 1..32, was " + workerThreads);
         }
         if (maxRetries < 1 || maxRetries > MAX_RETRIES_LIMIT) {
             throw new IllegalArgumentException(

@@ -60,10 +60,10 @@ class EmbeddingRepository {
 
     private static final String SUMMARY_COLUMNS =
             "qa_pair_id, status, model, dimensions, attempts, last_error, updated_at";
-    private static final String DUE = "(status = 'PENDING' AND next_attempt_at <= :now)";
-    private static final String LEASE_EXPIRED = "(status = 'PROCESSING' AND lease_until <= :now)";
-    private static final String RETRYABLE = "(status = 'FAILED' AND error_kind = 'TRANSIENT'"
-            + " AND attempts < :maxAttempts AND next_attempt_at <= :now)";
+    private static final String DUE = "status = 'PENDING' AND next_attempt_at <= :now";
+    private static final String LEASE_EXPIRED = "status = 'PROCESSING' AND lease_until <= :now";
+    private static final String RETRYABLE = "status = 'FAILED' AND error_kind = 'TRANSIENT'"
+            + " AND attempts < :maxAttempts AND next_attempt_at <= :now";
     private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
 
     private static final int COUNT_SLOTS = 16;
@@ -133,32 +133,41 @@ class EmbeddingRepository {
                 .param("now", toDb(now)).param("maxAttempts", maxAttempts)
                 .update();
         Counts moved = new Counts().add(EmbeddingStatus.PROCESSING, -exhausted).add(EmbeddingStatus.FAILED, exhausted);
-        return claim(DUE + " OR " + LEASE_EXPIRED + " OR " + RETRYABLE,
+        // one ordered index probe per kind of work, the rare kinds first (they have waited longest);
+        // an OR of the three would sort every due row on every claim
+        return claim(List.of(LEASE_EXPIRED + " ORDER BY lease_until", RETRYABLE + " ORDER BY next_attempt_at",
+                        DUE + " ORDER BY next_attempt_at"),
                 Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, moved);
     }
 
     /** The retry endpoint's claim: failed rows of either kind, under the attempt limit, past their backoff. */
     List<Claimed> claimFailed(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
-        return claim("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now",
+        return claim(List.of("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now ORDER BY next_attempt_at"),
                 Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, new Counts());
     }
 
     /** The batch endpoint's claim: the named rows that lack a vector and no live worker holds. */
     List<Claimed> claimIds(Collection<UUID> ids, Instant now, Instant leaseUntil) {
-        return claim("qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)",
+        return claim(List.of("qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)"
+                        + " ORDER BY next_attempt_at"),
                 Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size(), new Counts());
     }
 
-    private List<Claimed> claim(String condition, Map<String, Object> params, Instant now, Instant leaseUntil, int limit,
-            Counts moved) {
+    /** Locks up to {@code limit} rows, taking from each "condition ORDER BY column" in turn, and leases them. */
+    private List<Claimed> claim(List<String> conditions, Map<String, Object> params, Instant now, Instant leaseUntil,
+            int limit, Counts moved) {
         List<UUID> ids = new ArrayList<>();
-        jdbc.sql("SELECT qa_pair_id, status FROM qa_embedding WHERE " + condition
-                        + " ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED")
-                .params(params).param("limit", limit)
-                .query(rs -> {
-                    ids.add(rs.getObject("qa_pair_id", UUID.class));
-                    moved.add(EmbeddingStatus.valueOf(rs.getString("status")), -1).add(EmbeddingStatus.PROCESSING, 1);
-                });
+        for (String condition : conditions) {
+            if (ids.size() == limit) {
+                break;
+            }
+            jdbc.sql("SELECT qa_pair_id, status FROM qa_embedding WHERE " + condition + " LIMIT :limit FOR UPDATE SKIP LOCKED")
+                    .params(params).param("limit", limit - ids.size())
+                    .query(rs -> {
+                        ids.add(rs.getObject("qa_pair_id", UUID.class));
+                        moved.add(EmbeddingStatus.valueOf(rs.getString("status")), -1).add(EmbeddingStatus.PROCESSING, 1);
+                    });
+        }
         if (ids.isEmpty()) {
             move(moved);
             return List.of();
@@ -327,8 +336,8 @@ class EmbeddingRepository {
         // one index probe per status; MIN over both statuses at once would scan
         Instant oldest = null;
         for (String status : List.of("PENDING", "PROCESSING")) {
-            Instant since = jdbc.sql("SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = :status")
-                    .param("status", status)
+            // a literal, not a parameter: only then can PostgreSQL use its partial index
+            Instant since = jdbc.sql("SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = '" + status + "'")
                     .query((rs, n) -> Optional.ofNullable(fromDb(rs, "oldest"))).single().orElse(null);
             if (since != null && (oldest == null || since.isBefore(oldest))) {
                 oldest = since;

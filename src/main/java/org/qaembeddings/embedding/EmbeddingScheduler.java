@@ -1,6 +1,8 @@
 package org.qaembeddings.embedding;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -11,9 +13,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * Drives {@link EmbeddingWorker#pollOnce()} on one background thread: at once when a save commits,
- * and every poll interval anyway, so that rows left PENDING by a crash, a restart or another node
- * are always picked up.
+ * Drives {@link EmbeddingWorker#pollOnce()} on {@code embedding.worker-threads} background
+ * threads: at once when a save commits, and every poll interval anyway, so that rows left PENDING
+ * by a crash, a restart or another node are always picked up. A thread that found a full batch
+ * wakes a sibling, since more work is likely waiting; the claims' SKIP LOCKED keeps them apart.
  */
 @Component
 class EmbeddingScheduler implements SmartLifecycle {
@@ -25,7 +28,7 @@ class EmbeddingScheduler implements SmartLifecycle {
     private final EmbeddingProperties properties;
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
-    private volatile Thread thread;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     EmbeddingScheduler(EmbeddingWorker worker, EmbeddingProperties properties) {
         this.worker = worker;
@@ -44,10 +47,12 @@ class EmbeddingScheduler implements SmartLifecycle {
             return;
         }
         running = true;
-        Thread t = new Thread(this::run, "embedding-worker");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+        for (int i = 0; i < properties.workerThreads(); i++) {
+            Thread t = new Thread(this::run, "embedding-worker-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
     }
 
     private void run() {
@@ -61,6 +66,8 @@ class EmbeddingScheduler implements SmartLifecycle {
             }
             if (claimed < properties.batchSize()) {
                 awaitWakeup();
+            } else {
+                wakeups.release();
             }
         }
     }
@@ -68,6 +75,7 @@ class EmbeddingScheduler implements SmartLifecycle {
     private void awaitWakeup() {
         try {
             wakeups.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            // a burst of saves leaves many permits; one poll serves them all
             wakeups.drainPermits();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -78,25 +86,24 @@ class EmbeddingScheduler implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        wakeups.release();
-        Thread t = thread;
-        if (t == null) {
-            return;
-        }
+        wakeups.release(threads.size());
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         try {
-            // let the batch in flight finish; if it cannot, its lease hands it to another worker
-            t.join(STOP_TIMEOUT.toMillis());
-            if (t.isAlive()) {
-                t.interrupt();
+            // let the batches in flight finish; one that cannot is handed to another worker by its lease
+            for (Thread t : threads) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                if (t.isAlive()) {
+                    t.interrupt();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        thread = null;
+        threads.clear();
     }
 
     @Override
     public boolean isRunning() {
-        return thread != null;
+        return !threads.isEmpty();
     }
 }

@@ -184,12 +184,21 @@ public class EmbeddingWorker {
     }
 
     private void process(List<EmbeddingRepository.Claimed> claimed, Tally tally) {
-        boolean budgeted = provider.maxRequestTokens() < Integer.MAX_VALUE;
-        List<Item> items = new ArrayList<>(claimed.size());
+        List<String> rendered = new ArrayList<>(claimed.size());
+        long bound = 0;
         for (EmbeddingRepository.Claimed row : claimed) {
-            String rendered = text.render(row.question(), row.answer());
-            int tokens = budgeted ? Math.min(provider.countTokens(rendered), provider.maxInputTokens()) : 0;
-            items.add(new Item(row.id(), rendered, EmbeddingText.hash(rendered), row.attempts(), tokens));
+            String t = text.render(row.question(), row.answer());
+            rendered.add(t);
+            bound += Math.min(provider.maxTokensOf(t), provider.maxInputTokens());
+        }
+        // tokens are counted exactly only when their cheap upper bound does not fit one request
+        boolean count = bound > provider.maxRequestTokens();
+        List<Item> items = new ArrayList<>(claimed.size());
+        for (int i = 0; i < claimed.size(); i++) {
+            EmbeddingRepository.Claimed row = claimed.get(i);
+            String t = rendered.get(i);
+            int tokens = count ? Math.min(provider.countTokens(t), provider.maxInputTokens()) : 0;
+            items.add(new Item(row.id(), t, EmbeddingText.hash(t), row.attempts(), tokens));
         }
         for (List<Item> request : byTokenBudget(items, provider.maxRequestTokens())) {
             embed(request, tally);

@@ -25,6 +25,14 @@ public interface EmbeddingProvider extends AutoCloseable {
     /** Tokens of {@code text} as the model counts them. */
     int countTokens(String text);
 
+    /**
+     * At least {@link #countTokens}, found without tokenizing where the tokenizer allows: callers
+     * that only need to know that texts fit a limit skip the exact count when the bound fits.
+     */
+    default int maxTokensOf(String text) {
+        return countTokens(text);
+    }
+
     /** {@code text} as it is sent to the model: whole, or cut to {@link #maxInputTokens()} tokens. */
     String fit(String text);
 

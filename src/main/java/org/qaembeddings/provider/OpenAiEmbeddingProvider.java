@@ -90,8 +90,26 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         return tokenizer.countTokens(text);
     }
 
+    /** Every cl100k_base token is at least one byte of UTF-8: a text of n bytes has at most n tokens. */
+    @Override
+    public int maxTokensOf(String text) {
+        return utf8Length(text);
+    }
+
+    private static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair is 4 bytes
+        }
+        return bytes;
+    }
+
     @Override
     public String fit(String text) {
+        if (utf8Length(text) <= properties.maxInputTokens()) {
+            return text; // no need to tokenize: it cannot be over the limit
+        }
         var encoded = tokenizer.encode(text, properties.maxInputTokens());
         return encoded.isTruncated() ? tokenizer.decode(encoded.getTokens()) : text;
     }
@@ -113,7 +131,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         for (String text : texts) {
             input.add(fit(text));
         }
-        body.put("encoding_format", "float");
+        body.put("encoding_format", properties.encodingFormat().wireName());
         if (properties.dimensions() != null) {
             body.put("dimensions", properties.dimensions());
         }
@@ -272,6 +290,9 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     private static float[] vector(JsonNode node, int index) {
+        if (node.isString()) {
+            return base64Vector(node.asString(), index);
+        }
         if (!node.isArray() || node.isEmpty()) {
             throw invalid("embedding " + index + " is not a non-empty array of numbers");
         }
@@ -286,6 +307,28 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
                 throw invalid("embedding " + index + " holds a value that is not finite");
             }
             vector[i] = f;
+        }
+        return vector;
+    }
+
+    /** OpenAI's base64 form: the float32 values, little-endian, one after the other. */
+    private static float[] base64Vector(String encoded, int index) {
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getDecoder().decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw invalid("embedding " + index + " is neither numbers nor base64");
+        }
+        if (bytes.length == 0 || bytes.length % Float.BYTES != 0) {
+            throw invalid("embedding " + index + " is base64 of " + bytes.length + " bytes, not of float32 values");
+        }
+        java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] vector = new float[floats.remaining()];
+        floats.get(vector);
+        for (float f : vector) {
+            if (!Float.isFinite(f)) {
+                throw invalid("embedding " + index + " holds a value that is not finite");
+            }
         }
         return vector;
     }

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxRequestTokens batches are split so that no request carries more tokens than this
  * @param connectTimeout time to open a connection
  * @param timeout time for one whole request, from sending to the last byte of the answer
+ * @param encodingFormat how vectors travel: {@code base64} (little-endian float32, about a third of
+ *     the bytes of {@code float} and far cheaper to read) or {@code float} (JSON numbers); answers
+ *     in either form are read whatever was asked, for servers that ignore the parameter
  */
 @ConfigurationProperties("embedding.openai")
 public record OpenAiProperties(
@@ -27,7 +30,17 @@ public record OpenAiProperties(
         @DefaultValue("8191") int maxInputTokens,
         @DefaultValue("300000") int maxRequestTokens,
         @DefaultValue("5s") Duration connectTimeout,
-        @DefaultValue("60s") Duration timeout) {
+        @DefaultValue("60s") Duration timeout,
+        @DefaultValue("base64") EncodingFormat encodingFormat) {
+
+    /** The {@code encoding_format} asked of the provider. */
+    public enum EncodingFormat {
+        BASE64, FLOAT;
+
+        String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public OpenAiProperties {
         String scheme = baseUrl.getScheme();
@@ -67,6 +80,6 @@ public record OpenAiProperties(
     public String toString() {
         return "OpenAiProperties[baseUrl=" + baseUrl + ", apiKey=" + (hasApiKey() ? "******" : "(none)")
                 + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens + ", maxRequestTokens=" + maxRequestTokens
-                + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + "]";
+                + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + ", encodingFormat=" + encodingFormat + "]";
     }
 }

@@ -15,8 +15,8 @@ import java.util.TreeSet;
 public final class Benchmarks {
 
     /** The options, each {@code --name=value}. */
-    record Options(Set<Integer> only, int rounds, int pairs, int pipelinePairs, int dimensions, int saves,
-            int concurrency, int scaleRows, Path out) {
+    record Options(Set<Integer> only, int rounds, int pairs, int pipelinePairs, int dimensions, String encoding,
+            int saves, int concurrency, int scaleRows, Path out) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -37,11 +37,12 @@ public final class Benchmarks {
                     Integer.parseInt(given.getOrDefault("pairs", "1000")),
                     Integer.parseInt(given.getOrDefault("pipeline-pairs", "20000")),
                     Integer.parseInt(given.getOrDefault("dimensions", "1536")),
+                    given.getOrDefault("encoding", "base64"),
                     Integer.parseInt(given.getOrDefault("saves", "2000")),
                     Integer.parseInt(given.getOrDefault("concurrency", "8")),
                     Integer.parseInt(given.getOrDefault("scale-rows", "1000000")),
                     Path.of(given.getOrDefault("out", "docs/benchmarks.md")));
-            given.keySet().removeAll(Set.of("only", "rounds", "pairs", "pipeline-pairs", "dimensions", "saves",
+            given.keySet().removeAll(Set.of("only", "rounds", "pairs", "pipeline-pairs", "dimensions", "encoding", "saves",
                     "concurrency", "scale-rows", "out"));
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + given.keySet());

@@ -11,7 +11,6 @@ import java.util.UUID;
 
 import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.provider.EmbeddingProvider;
-import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -30,16 +29,17 @@ final class PipelineBenchmark {
         this.options = options;
     }
 
-    void run(Report report) {
+    void run(Report report) throws java.io.IOException {
         int n = options.pipelinePairs();
         List<Texts.Pair> pairs = Texts.pairs(n, 2);
-        try (FakeOpenAiServer openai = new FakeOpenAiServer(options.dimensions())) {
+        try (InstantOpenAiServer openai = new InstantOpenAiServer(options.dimensions(), 100)) {
             Map<String, String> properties = new LinkedHashMap<>(Service.database(true));
             properties.put("embedding.provider", "openai");
             properties.put("embedding.openai.base-url", openai.baseUrl());
             properties.put("embedding.openai.model", "text-embedding-3-small");
             properties.put("embedding.openai.dimensions", String.valueOf(options.dimensions()));
             properties.put("embedding.openai.api-key", "sk-bench");
+            properties.put("embedding.openai.encoding-format", options.encoding());
             try (Service service = Service.start(properties)) {
                 EmbeddingProvider provider = service.bean(EmbeddingProvider.class);
                 List<Double> baseline = new ArrayList<>();
@@ -63,18 +63,19 @@ final class PipelineBenchmark {
                         baseline.add(bare);
                         pipeline.add(served);
                         ratio.add(served / bare);
-                        calls.add(openai.requests().size());
+                        calls.add(openai.requests());
                     }
                     System.out.printf(Locale.ROOT, "pipeline round %d: provider alone %.0f/s, service %.0f/s, %d calls%n",
-                            round, bare, served, openai.requests().size());
+                            round, bare, served, openai.requests());
                 }
                 int expectedCalls = (n + 99) / 100;
                 report.section("2. Pipeline overhead", List.of(String.format(Locale.ROOT,
                         "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the commit); the openai "
                                 + "provider against an OpenAI-compatible server on loopback answering at once with "
-                                + "%d-dimension unit vectors; batch size 100. Baseline: the same client making the same "
-                                + "calls back to back without the database. %d rounds after one warm-up.",
-                        n, options.dimensions(), options.rounds())),
+                                + "%d-dimension unit vectors made in advance (`encoding_format` %s); batch size 100. "
+                                + "Baseline: the same client making the same calls back to back without the database. "
+                                + "%d rounds after one warm-up.",
+                        n, options.dimensions(), options.encoding(), options.rounds())),
                         List.of(List.of("figure", "value", "target"),
                                 List.of("provider alone (baseline), embeddings/s", Summary.of(baseline).format("%,.0f"), ""),
                                 List.of("service, embeddings persisted/s", Summary.of(pipeline).format("%,.0f"),

@@ -59,6 +59,7 @@ final class Service implements AutoCloseable {
     static Service start(Map<String, String> properties) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
+        all.put("spring.main.banner-mode", "off");
         all.put("logging.level.root", "WARN");
         all.put("logging.level.org.qaembeddings", "ERROR");
         all.putAll(properties);

@@ -36,7 +36,9 @@ class RestartTest {
         properties.put("embedding.openai.dimensions", String.valueOf(DatabaseTest.DIMENSIONS));
         properties.put("embedding.poll-interval", "200ms");
         properties.put("embedding.worker-enabled", String.valueOf(workerEnabled));
-        return new SpringApplicationBuilder(QaEmbeddingsApplication.class).properties(properties).run();
+        // as arguments: defaults (builder.properties) would lose to application.properties
+        return new SpringApplicationBuilder(QaEmbeddingsApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
     }
 
     private static int port(ConfigurableApplicationContext context) {
@@ -50,11 +52,15 @@ class RestartTest {
         DatabaseTest.OPENAI.reset();
         String id;
         try (ConfigurableApplicationContext first = start(database, false)) {
+            assertThat(first.getEnvironment().getProperty("spring.datasource.url"))
+                    .as("the test's own database, not the default one").isEqualTo(database.get("spring.datasource.url"));
             id = new Api(port(first)).create("Saved just before a restart?", "It is embedded after it.");
             assertThat(new Api(port(first)).get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())
                     .isEqualTo("PENDING");
         }
         assertThat(DatabaseTest.OPENAI.requests()).isEmpty();
+        // an embedded H2 may still be closing behind the pool; a new one must not join the old instance
+        TestDatabase.shutdown(database);
 
         try (ConfigurableApplicationContext second = start(database, true)) {
             Api api = new Api(port(second));

@@ -41,7 +41,7 @@ class OpenAiEmbeddingProviderTest {
 
     private OpenAiEmbeddingProvider provider(String baseUrl, Integer dimensions, int maxInputTokens, Duration timeout) {
         OpenAiProperties properties = new OpenAiProperties(URI.create(baseUrl), KEY, "text-embedding-3-small",
-                dimensions, maxInputTokens, 300_000, Duration.ofSeconds(2), timeout);
+                dimensions, maxInputTokens, 300_000, Duration.ofSeconds(2), timeout, OpenAiProperties.EncodingFormat.BASE64);
         return new OpenAiEmbeddingProvider(properties, json,
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), Clock.systemUTC());
     }
@@ -73,6 +73,47 @@ class OpenAiEmbeddingProviderTest {
     }
 
     @Test
+    void asksForBase64AndReadsItExactly() {
+        ProviderResult result = provider().embed(List.of("packed as float32", "second"));
+
+        assertThat(SERVER.requests().get(0).encodingFormat()).isEqualTo("base64");
+        assertThat(result.vectors().get(0)).containsExactly(FakeOpenAiServer.vectorFor("packed as float32", 4));
+        assertThat(result.vectors().get(1)).containsExactly(FakeOpenAiServer.vectorFor("second", 4));
+    }
+
+    @Test
+    void readsNumbersFromServersThatIgnoreTheEncodingFormat() {
+        SERVER.behave(r -> SERVER.vectors(new FakeOpenAiServer.Request(r.inputs(), r.model(), null, null, "float")));
+
+        ProviderResult result = provider().embed(List.of("answered as numbers"));
+
+        assertThat(result.vectors().get(0)).containsExactly(FakeOpenAiServer.vectorFor("answered as numbers", 4));
+    }
+
+    @Test
+    void invalidBase64AnswersAreRejected() {
+        String ok = ",\"usage\":{\"prompt_tokens\":2}}";
+        String nan = java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(16)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(Float.NaN).putFloat(1).putFloat(1).array());
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                + "{\"index\":1,\"embedding\":\"%%%\"}]" + ok, 200).getMessage()).contains("neither numbers nor base64");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                + "{\"index\":1,\"embedding\":\"AAAA\"}]" + ok, 200).getMessage()).contains("not of float32 values");
+        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                + "{\"index\":1,\"embedding\":\"" + nan + "\"}]" + ok, 200).getMessage()).contains("not finite");
+    }
+
+    @Test
+    void shortTextsAreSentWithoutTokenizingAndBoundsHold() {
+        OpenAiEmbeddingProvider provider = provider(SERVER.baseUrl(), 4, 10, Duration.ofSeconds(5));
+        for (String text : List.of("ascii only", "naïve café", "数据库 索引", "emoji 😀 here", "x".repeat(10))) {
+            assertThat(provider.maxTokensOf(text)).as(text).isGreaterThanOrEqualTo(provider.countTokens(text));
+        }
+        assertThat(provider.fit("x".repeat(10))).isEqualTo("x".repeat(10));
+        assertThat(provider.countTokens(provider.fit("word ".repeat(40)))).isEqualTo(10);
+    }
+
+    @Test
     void longInputsAreCutByTokensNotCharacters() {
         String longText = "tokenization ".repeat(500);
         provider(SERVER.baseUrl(), 4, 50, Duration.ofSeconds(5)).embed(List.of(longText, "short"));
@@ -86,7 +127,7 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void wrongCountIsRejected() {
-        SERVER.behave(r -> SERVER.vectors(new FakeOpenAiServer.Request(List.of("only one"), r.model(), null, null)));
+        SERVER.behave(r -> SERVER.vectors(new FakeOpenAiServer.Request(List.of("only one"), r.model(), null, null, r.encodingFormat())));
         ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a", "b")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
         assertThat(e.getMessage()).contains("1 embeddings for 2 inputs");
@@ -168,7 +209,7 @@ class OpenAiEmbeddingProviderTest {
                 + ". Also sk-other-leaked-key-999999 is wrong.\"}}", 401);
         assertThat(e.getMessage()).doesNotContain(KEY).doesNotContain("sk-other-leaked-key-999999").contains("***");
         assertThat(new OpenAiProperties(URI.create("http://x"), KEY, "m", null, 1, 1, Duration.ofSeconds(1),
-                Duration.ofSeconds(1)).toString()).doesNotContain(KEY);
+                Duration.ofSeconds(1), OpenAiProperties.EncodingFormat.FLOAT).toString()).doesNotContain(KEY);
     }
 
     @Test

@@ -33,7 +33,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOpenAiServer implements AutoCloseable {
 
     /** What the server saw of one request. */
-    public record Request(List<String> inputs, String model, String authorization, Integer dimensions) {
+    public record Request(List<String> inputs, String model, String authorization, Integer dimensions,
+            String encodingFormat) {
     }
 
     /** An answer: status, headers, body, and an optional delay before it is sent. */
@@ -115,9 +116,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
             ObjectNode item = data.addObject();
             item.put("object", "embedding");
             item.put("index", i);
-            ArrayNode values = item.putArray("embedding");
-            for (float f : vectorFor(request.inputs().get(i), dimensions)) {
-                values.add(f);
+            float[] vector = vectorFor(request.inputs().get(i), dimensions);
+            if ("base64".equals(request.encodingFormat())) {
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(vector);
+                item.put("embedding", java.util.Base64.getEncoder().encodeToString(bytes.array()));
+            } else {
+                ArrayNode values = item.putArray("embedding");
+                for (float f : vector) {
+                    values.add(f);
+                }
             }
             tokens += request.inputs().get(i).split("\\s+").length;
         }
@@ -151,7 +160,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
             body.path("input").forEach(n -> inputs.add(n.asString()));
             JsonNode dims = body.path("dimensions");
             Request request = new Request(inputs, body.path("model").asString(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), dims.isNumber() ? dims.asInt() : null);
+                    exchange.getRequestHeaders().getFirst("Authorization"), dims.isNumber() ? dims.asInt() : null,
+                    body.path("encoding_format").isString() ? body.path("encoding_format").asString() : null);
             requests.add(request);
             Reply reply = behaviour.apply(request);
             if (!reply.delay().isZero()) {
