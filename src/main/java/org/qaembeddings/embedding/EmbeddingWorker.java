@@ -189,7 +189,9 @@ public class EmbeddingWorker {
         for (EmbeddingRepository.Claimed row : claimed) {
             String t = text.render(row.question(), row.answer());
             rendered.add(t);
-            bound += Math.min(provider.maxTokensOf(t), provider.maxInputTokens());
+            if (provider.maxRequestTokens() < Integer.MAX_VALUE) {
+                bound += Math.min(provider.maxTokensOf(t), provider.maxInputTokens());
+            }
         }
         // tokens are counted exactly only when their cheap upper bound does not fit one request
         boolean count = bound > provider.maxRequestTokens();

@@ -33,7 +33,7 @@ public final class Benchmarks {
             Arrays.stream(given.getOrDefault("only", "1,2,3,4,5").split(",")).map(String::trim)
                     .map(Integer::parseInt).forEach(only::add);
             Options o = new Options(only,
-                    Integer.parseInt(given.getOrDefault("rounds", "3")),
+                    Integer.parseInt(given.getOrDefault("rounds", "5")),
                     Integer.parseInt(given.getOrDefault("pairs", "1000")),
                     Integer.parseInt(given.getOrDefault("pipeline-pairs", "20000")),
                     Integer.parseInt(given.getOrDefault("dimensions", "1536")),

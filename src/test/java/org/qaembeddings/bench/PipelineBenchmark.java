@@ -7,14 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
-import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.provider.EmbeddingProvider;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * 2. What the pipeline adds to the provider: N pending pairs on PostgreSQL, an OpenAI-compatible
@@ -56,9 +50,8 @@ final class PipelineBenchmark {
 
                     service.truncate();
                     openai.reset();
-                    long t0 = insertPending(service, pairs);
-                    service.awaitCompleted(n, Duration.ofMinutes(10));
-                    double served = n / ((System.nanoTime() - t0) / 1e9);
+                    Instant committed = service.insertPending(pairs);
+                    double served = n / Service.seconds(committed, service.awaitCompleted(n, Duration.ofMinutes(10)));
                     if (round >= 0) {
                         baseline.add(bare);
                         pipeline.add(served);
@@ -87,30 +80,5 @@ final class PipelineBenchmark {
                                                 : "= ⌈N/100⌉ = " + expectedCalls + ": MISSED")));
             }
         }
-    }
-
-    /** Inserts the pairs as a save would, in one transaction; returns the moment it committed. */
-    private static long insertPending(Service service, List<Texts.Pair> pairs) {
-        EmbeddingService embeddings = service.bean(EmbeddingService.class);
-        NamedParameterJdbcTemplate jdbc = service.bean(NamedParameterJdbcTemplate.class);
-        TransactionTemplate tx = new TransactionTemplate(service.bean(PlatformTransactionManager.class));
-        Instant now = Instant.now();
-        tx.executeWithoutResult(status -> {
-            List<UUID> ids = new ArrayList<>();
-            MapSqlParameterSource[] rows = new MapSqlParameterSource[pairs.size()];
-            for (int i = 0; i < pairs.size(); i++) {
-                UUID id = UUID.randomUUID();
-                ids.add(id);
-                rows[i] = new MapSqlParameterSource().addValue("id", id).addValue("q", pairs.get(i).question())
-                        .addValue("a", pairs.get(i).answer())
-                        .addValue("t", java.sql.Timestamp.from(now));
-            }
-            jdbc.batchUpdate("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)",
-                    rows);
-            for (int i = 0; i < pairs.size(); i++) {
-                embeddings.requestForNewPair(ids.get(i), pairs.get(i).question(), pairs.get(i).answer(), now);
-            }
-        });
-        return System.nanoTime();
     }
 }
