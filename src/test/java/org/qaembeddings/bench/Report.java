@@ -54,7 +54,9 @@ final class Report {
         out.append("Reproduce with:\n\n    ").append(command).append("\n\n");
         out.append("Run on ").append(LocalDate.now(ZoneOffset.UTC)).append(", ").append(machine()).append(".\n");
         out.append("Every figure is the median of the measured rounds with (min – max) after it; every ratio is "
-                + "against a baseline measured in the same run, round by round, since the machine is shared.\n\n");
+                + "against a baseline measured in the same run, round by round, since the machine is shared. "
+                + "What the figures mean, what was changed to reach them and why some targets are still missed: "
+                + "[benchmark-notes.md](benchmark-notes.md).\n\n");
         sections.forEach(s -> out.append(s).append("\n"));
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, out.toString());
