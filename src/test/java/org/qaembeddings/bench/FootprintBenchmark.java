@@ -32,6 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class FootprintBenchmark {
 
     private static final Path JAR = Path.of("target/qa-embeddings.jar");
+    /** The JVM options of the README's run command (keep them in step), so that the service runs as users run it. */
+    private static final List<String> JVM_OPTIONS = List.of(System.getProperty("bench.service.jvm", "-Xmx512m").split(" ")).stream()
+            .filter(o -> !o.isBlank()).toList();
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Benchmarks.Options options;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -61,13 +64,14 @@ final class FootprintBenchmark {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         report.section("4. Footprint", List.of(String.format(Locale.ROOT,
-                "`java -jar target/qa-embeddings.jar` with its embedded defaults (H2 in a temporary directory, the "
-                        + "in-process model), no JVM options (`%s`). Ready: from process start until "
+                "`java %s -jar target/qa-embeddings.jar`, the README's command, with its embedded defaults (H2 in a "
+                        + "temporary directory, the in-process model; `%s`). Ready: from process start until "
                         + "`/actuator/health` answers UP (the model is loaded before the server starts). Idle: "
                         + "resident set 5 s after ready. Under load: the highest resident set, sampled every "
                         + "100 ms, while %,d pairs of run 1 are saved and embedded. Baseline: a JVM holding only the "
                         + "model (`BareModel`), ready once it has embedded one text, loaded by `embedAll` over the "
-                        + "same texts. %d rounds after one warm-up.", java, options.pairs(), options.rounds())),
+                        + "same texts, with the JVM's default heap limit. %d rounds after one warm-up.", String.join(" ", JVM_OPTIONS), java,
+                        options.pairs(), options.rounds())),
                 List.of(List.of("figure", "service", "bare model (baseline)", "service / baseline", "target"),
                         row("seconds to ready", service, bare, Footprint::ready, "%.2f", "< 6 s", 6),
                         row("RSS idle, MiB", service, bare, Footprint::idleMib, "%.0f", "< 600 MB", 600 * 1e6 / (1 << 20)),
@@ -94,9 +98,12 @@ final class FootprintBenchmark {
         }
         String base = "http://127.0.0.1:" + port;
         long start = System.nanoTime();
-        Process process = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "--server.port=" + port,
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "--server.port=" + port,
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db")
-                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH")
+                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
         try {
             while (!healthy(base + "/actuator/health")) {
