@@ -11,8 +11,4 @@ public record BatchResult(int successful, int failed, List<String> errors) {
     public BatchResult {
         errors = List.copyOf(errors);
     }
-
-    static BatchResult empty() {
-        return new BatchResult(0, 0, List.of());
-    }
 }

@@ -3,11 +3,10 @@ package org.qaembeddings.bench;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 
 /**
  * The footprint baseline: a JVM that holds only the model. It prints READY once the model has
@@ -19,7 +18,7 @@ public final class BareModel {
     }
 
     public static void main(String[] args) throws Exception {
-        AllMiniLmL6V2QuantizedEmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        EmbeddingModel model = BareModels.allMiniLmL6V2Quantized();
         model.embed("warm up");
         System.out.println("READY");
         System.out.flush();
@@ -27,11 +26,7 @@ public final class BareModel {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.startsWith("RUN ")) {
                 int n = Integer.parseInt(line.substring(4).trim());
-                // about 256 tokens, the most the service sends
-                List<TextSegment> texts = Texts.pairs(n, 1).stream()
-                        .map(p -> String.join(" ", Arrays.asList(p.rendered().split("\\s+")).subList(0,
-                                Math.min(180, p.rendered().split("\\s+").length))))
-                        .map(TextSegment::from).toList();
+                List<TextSegment> texts = Texts.pairs(n, 1).stream().map(p -> TextSegment.from(p.rendered())).toList();
                 model.embedAll(texts);
                 System.out.println("DONE");
                 System.out.flush();

@@ -1,6 +1,9 @@
 package org.qaembeddings.provider;
 
+import java.util.ArrayList;
 import java.util.List;
+
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,6 +72,57 @@ class LocalEmbeddingProviderTest {
         assertThat(whole.promptTokens()).isEqualTo(LocalEmbeddingProvider.MAX_INPUT_TOKENS);
         // everything past the limit is ignored, so the tail changes nothing
         assertThat(whole.vectors().get(0)).containsExactly(withoutTail.vectors().get(0));
+    }
+
+    @Test
+    void vectorsAreLangChain4jsForTextsInsideTheWindow() {
+        AllMiniLmL6V2QuantizedEmbeddingModel reference = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        List<String> texts = List.of("short",
+                "How do I reset my password?",
+                "Question: Where is my invoice?\nAnswer: Settings > Billing > Invoices, as a PDF per month.",
+                "Unicode: café, naïve, 数据库, emoji 😀 — and punctuation!?",
+                // LangChain4j's tokenizer cuts at 128 tokens: stay below
+                "Embeddings map text to vectors so that similar meanings end up close together. ".repeat(6));
+
+        ProviderResult ours = provider.embed(texts);
+
+        for (int i = 0; i < texts.size(); i++) {
+            float[] theirs = reference.embed(texts.get(i)).content().vector();
+            assertThat(cosine(ours.vectors().get(i), theirs)).as(texts.get(i)).isGreaterThan(0.99999);
+            for (int d = 0; d < theirs.length; d++) {
+                assertThat(ours.vectors().get(i)[d]).isCloseTo(theirs[d], within(1e-4f));
+            }
+        }
+    }
+
+    @Test
+    void aTextsVectorDoesNotDependOnTheOtherTextsOfTheCall() {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("Text number " + i + " says " + "something rather long ".repeat(i % 9 * 7) + "and ends.");
+        }
+
+        ProviderResult batch = provider.embed(texts);
+
+        for (int i = 0; i < texts.size(); i++) {
+            float[] alone = provider.embed(List.of(texts.get(i))).vectors().get(0);
+            for (int d = 0; d < alone.length; d++) {
+                assertThat(batch.vectors().get(i)[d]).as("text %d, dimension %d", i, d).isEqualTo(alone[d]);
+            }
+        }
+    }
+
+    @Test
+    void tokensPast128CountUpToTheWindowOf256() {
+        // LangChain4j's shipped tokenizer.json cuts at 128 tokens; the model reads 256
+        String head = "Embeddings map text to vectors so that similar meanings end up close together. ".repeat(10);
+        String billing = head + "This one is about invoices and billing.";
+        String cooking = head + "This one is about recipes and cooking.";
+        assertThat(provider.countTokens(billing)).isBetween(150, LocalEmbeddingProvider.MAX_INPUT_TOKENS);
+
+        ProviderResult result = provider.embed(List.of(billing, cooking));
+
+        assertThat(cosine(result.vectors().get(0), result.vectors().get(1))).isLessThan(0.9999);
     }
 
     @Test
