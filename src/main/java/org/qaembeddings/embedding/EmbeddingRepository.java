@@ -212,32 +212,29 @@ class EmbeddingRepository {
                        pending_since = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
                        error_kind = NULL, updated_at = :now
                  WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", rows));
-        int n = 0;
-        for (boolean w : written) {
-            n += w ? 1 : 0;
-        }
+        int n = count(written);
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
         return written;
     }
 
     /** Marks rows FAILED, each only while this claim still holds it for the text that failed. */
     int fail(List<Outcome> outcomes, Instant now) {
-        int n = count(batch.batchUpdate("""
+        int n = count(written(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'FAILED', last_error = :error, error_kind = :kind, next_attempt_at = :next,
                        lease_until = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
         return n;
     }
 
     /** Hands rows back as PENDING without counting the attempt (rate limit, budget): the call was never made. */
     int release(List<Outcome> outcomes, Instant now) {
-        int n = count(batch.batchUpdate("""
+        int n = count(written(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', last_error = :error, error_kind = NULL, next_attempt_at = :next,
                        lease_until = NULL, attempts = attempts - 1, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now)));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
         return n;
     }
@@ -317,9 +314,9 @@ class EmbeddingRepository {
         return out;
     }
 
-    private static int count(int[] counts) {
+    private static int count(boolean[] written) {
         int sum = 0;
-        for (boolean w : written(counts)) {
+        for (boolean w : written) {
             sum += w ? 1 : 0;
         }
         return sum;

@@ -33,9 +33,6 @@ public interface EmbeddingProvider extends AutoCloseable {
         return countTokens(text);
     }
 
-    /** {@code text} as it is sent to the model: whole, or cut to {@link #maxInputTokens()} tokens. */
-    String fit(String text);
-
     /**
      * Embeds {@code texts}, each cut to {@link #maxInputTokens()} tokens first.
      *

@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -99,18 +98,6 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     @Override
     public int countTokens(String text) {
         return tokenizer.encode(text, false, false).getIds().length + SPECIAL_TOKENS;
-    }
-
-    @Override
-    public String fit(String text) {
-        CharSpan[] spans = tokenizer.encode(text, false, false).getCharTokenSpans();
-        int keep = Math.min(spans.length, MAX_INPUT_TOKENS - SPECIAL_TOKENS);
-        return keep == spans.length ? text : cut(text, spans[keep - 1]);
-    }
-
-    /** Spans count code points, Java strings UTF-16 units. */
-    private static String cut(String text, CharSpan lastKept) {
-        return text.substring(0, text.offsetByCodePoints(0, lastKept.getEnd()));
     }
 
     @Override

@@ -105,8 +105,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         return bytes;
     }
 
-    @Override
-    public String fit(String text) {
+    String fit(String text) {
         if (utf8Length(text) <= properties.maxInputTokens()) {
             return text; // no need to tokenize: it cannot be over the limit
         }
