@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,15 +44,42 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     private static final String TOKENIZER = "/all-minilm-l6-v2-q-tokenizer.json";
     private static final String ONNX_MODEL = "/all-minilm-l6-v2-q.onnx";
 
-    private final HuggingFaceTokenizer tokenizer = loadTokenizer();
+    /** What the model needs at run time; loaded once, off the caller's thread. */
+    private record Model(HuggingFaceTokenizer tokenizer, OrtSession session, boolean takesTokenTypes) {
+    }
+
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
-    private final OrtSession session = loadModel(environment);
-    private final boolean takesTokenTypes = session.getInputNames().contains("token_type_ids");
     private final ExecutorService runs = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
         Thread t = new Thread(r, "local-model");
         t.setDaemon(true);
         return t;
     });
+    // Loading takes a second or more; started here, it overlaps the rest of the application's start-up.
+    private final CompletableFuture<Model> loading = CompletableFuture.supplyAsync(this::load, runs);
+
+    private Model load() {
+        OrtSession session = loadModel(environment);
+        try {
+            return new Model(loadTokenizer(), session, session.getInputNames().contains("token_type_ids"));
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        }
+    }
+
+    /** The loaded model; waits for the load, and rethrows its failure. */
+    private Model loaded() {
+        try {
+            return loading.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    @Override
+    public void awaitReady() {
+        loaded();
+    }
 
     private static HuggingFaceTokenizer loadTokenizer() {
         try (InputStream json = resource(TOKENIZER)) {
@@ -97,17 +126,18 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
 
     @Override
     public int countTokens(String text) {
-        return tokenizer.encode(text, false, false).getIds().length + SPECIAL_TOKENS;
+        return loaded().tokenizer().encode(text, false, false).getIds().length + SPECIAL_TOKENS;
     }
 
     @Override
     public ProviderResult embed(List<String> texts) {
+        Model model = loaded();
         List<Future<float[]>> vectors = new ArrayList<>(texts.size());
         int tokens = 0;
         for (String text : texts) {
-            long[] ids = window(tokenizer.encode(text, true, false).getIds());
+            long[] ids = window(model.tokenizer().encode(text, true, false).getIds());
             tokens += ids.length;
-            vectors.add(runs.submit(() -> run(ids)));
+            vectors.add(runs.submit(() -> run(model, ids)));
         }
         List<float[]> out = new ArrayList<>(texts.size());
         try {
@@ -137,7 +167,7 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     }
 
     /** One ONNX run for one text. */
-    private float[] run(long[] ids) throws OrtException {
+    private float[] run(Model model, long[] ids) throws OrtException {
         long[] shape = {1, ids.length};
         long[] mask = new long[ids.length];
         Arrays.fill(mask, 1L);
@@ -145,10 +175,10 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
         try {
             inputs.put("input_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
-            if (takesTokenTypes) {
+            if (model.takesTokenTypes()) {
                 inputs.put("token_type_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape));
             }
-            try (OrtSession.Result result = session.run(inputs)) {
+            try (OrtSession.Result result = model.session().run(inputs)) {
                 return normalizedMean(((float[][][]) result.get(0).getValue())[0]);
             }
         } finally {
@@ -179,11 +209,17 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     @Override
     public void close() {
         runs.shutdownNow();
+        loading.thenAccept(model -> {
+            closeQuietly(model.session());
+            model.tokenizer().close();
+        });
+    }
+
+    private static void closeQuietly(OrtSession session) {
         try {
             session.close();
         } catch (OrtException e) {
-            // closing at shutdown: nothing left to do with the error
+            // closing at shutdown or after a failed load: nothing left to do with the error
         }
-        tokenizer.close();
     }
 }

@@ -5,6 +5,7 @@ import java.time.Clock;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -30,6 +31,39 @@ class ProviderConfiguration {
                     .connectTimeout(openAi.connectTimeout())
                     .version(HttpClient.Version.HTTP_1_1)
                     .build(), clock);
+        };
+    }
+
+    /**
+     * Holds the start of the web server (and of the embedding workers) until the provider is ready,
+     * so that an open port and {@code /actuator/health} UP mean the model is loaded, while the
+     * load itself overlaps the rest of start-up.
+     */
+    @Bean
+    SmartLifecycle embeddingProviderReady(EmbeddingProvider provider) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                provider.awaitReady();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MIN_VALUE;
+            }
         };
     }
 }
