@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retry the backoff between attempts
  * @param workerThreads batches in flight at once on this node (1..32): while one waits for the
  *     provider, another writes its vectors; remote providers answer faster in parallel too
+ * @param circuit when this node stops calling a provider that seems down
  */
 @ConfigurationProperties("embedding")
 public record EmbeddingProperties(
@@ -27,7 +28,8 @@ public record EmbeddingProperties(
         @DefaultValue("true") boolean workerEnabled,
         @DefaultValue("3") int maxRetries,
         @DefaultValue Retry retry,
-        @DefaultValue("2") int workerThreads) {
+        @DefaultValue("2") int workerThreads,
+        @DefaultValue Circuit circuit) {
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
@@ -45,6 +47,37 @@ public record EmbeddingProperties(
             if (maxDelay.compareTo(baseDelay) < 0) {
                 throw new IllegalArgumentException("embedding.retry.max-delay must be at least embedding.retry.base-delay ("
                         + baseDelay + "), was " + maxDelay);
+            }
+        }
+    }
+
+    /**
+     * @param failureRate percent of failed calls, among the last {@code window}, that opens the circuit (1..100)
+     * @param window how many recent calls the failure rate is taken over (1..1000)
+     * @param minimumCalls calls needed in the window before the rate counts (1..window)
+     * @param openFor the wait before the first probe call once open; each failed probe doubles it
+     * @param maxOpenFor the longest wait between probes
+     */
+    public record Circuit(@DefaultValue("50") int failureRate, @DefaultValue("10") int window,
+            @DefaultValue("5") int minimumCalls, @DefaultValue("5s") Duration openFor,
+            @DefaultValue("5m") Duration maxOpenFor) {
+        public Circuit {
+            if (failureRate < 1 || failureRate > 100) {
+                throw new IllegalArgumentException("embedding.circuit.failure-rate must be 1..100, was " + failureRate);
+            }
+            if (window < 1 || window > 1000) {
+                throw new IllegalArgumentException("embedding.circuit.window must be 1..1000, was " + window);
+            }
+            if (minimumCalls < 1 || minimumCalls > window) {
+                throw new IllegalArgumentException("embedding.circuit.minimum-calls must be 1..embedding.circuit.window ("
+                        + window + "), was " + minimumCalls);
+            }
+            if (openFor.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("embedding.circuit.open-for must be at least 1ms, was " + openFor);
+            }
+            if (maxOpenFor.compareTo(openFor) < 0) {
+                throw new IllegalArgumentException("embedding.circuit.max-open-for must be at least embedding.circuit.open-for ("
+                        + openFor + "), was " + maxOpenFor);
             }
         }
     }

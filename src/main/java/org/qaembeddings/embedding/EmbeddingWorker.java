@@ -40,6 +40,7 @@ public class EmbeddingWorker {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddingWorker.class);
     private static final int MAX_ERROR_LENGTH = 1000;
+    static final String CIRCUIT_OPEN = "provider circuit open: most recent calls failed, so one probe call goes out at a time";
 
     /** A claimed row, ready to send. */
     private record Item(UUID id, String text, String hash, int attempts, int tokens) {
@@ -75,6 +76,7 @@ public class EmbeddingWorker {
     private final EmbeddingProperties properties;
     private final Backoff backoff;
     private final DoubleSupplier jitter;
+    private final ProviderCircuit circuit;
     private volatile Instant rateLimitedUntil = Instant.MIN;
 
     @Autowired
@@ -96,13 +98,22 @@ public class EmbeddingWorker {
         this.properties = properties;
         this.backoff = properties.backoff();
         this.jitter = jitter;
+        this.circuit = new ProviderCircuit(properties.circuit(), clock);
+        meters.gauge("embedding.provider.circuit.open", circuit, c -> switch (c.state()) {
+            case CLOSED, DISABLED, METRICS_ONLY -> 0;
+            case HALF_OPEN -> 0.5;
+            default -> 1;
+        });
     }
 
-    /** Why no provider call may be made at {@code now}: a rate limit still running, or a spent budget. */
+    /** Why no provider call may be made at {@code now}: a rate limit still running, an open circuit, or a spent budget. */
     public Optional<String> pausedReason(Instant now) {
         Instant until = rateLimitedUntil;
         if (now.isBefore(until)) {
             return Optional.of("provider rate limit: no calls before " + until);
+        }
+        if (!circuit.permitsCalls()) {
+            return Optional.of(CIRCUIT_OPEN);
         }
         return costs.budgetExhausted(now);
     }
@@ -240,21 +251,32 @@ public class EmbeddingWorker {
             tally.failed(items, "not sent: " + paused.get());
             return;
         }
+        if (!circuit.tryAcquire()) {
+            // another thread took the one probe of a half-open circuit
+            handBack(items, "not sent: " + CIRCUIT_OPEN, now);
+            tally.failed(items, "not sent: " + CIRCUIT_OPEN);
+            return;
+        }
         ProviderResult result;
         Timer.Sample call = Timer.start(meters);
+        long started = System.nanoTime();
         try {
             result = provider.embed(items.stream().map(Item::text).toList());
             checkShape(result, items.size());
             call.stop(timer("success"));
+            circuit.succeeded(System.nanoTime() - started);
         } catch (ProviderException e) {
             call.stop(timer(e.kind().name().toLowerCase(java.util.Locale.ROOT)));
+            circuit.failed(System.nanoTime() - started, e);
             onFailure(items, e, now, tally);
             return;
         } catch (RuntimeException e) {
             call.stop(timer("error"));
             log.error("embedding provider failed unexpectedly", e);
-            onFailure(items, new ProviderException(ProviderException.Kind.TRANSIENT,
-                    "unexpected provider error: " + e.getClass().getSimpleName()), now, tally);
+            ProviderException wrapped = new ProviderException(ProviderException.Kind.TRANSIENT,
+                    "unexpected provider error: " + e.getClass().getSimpleName());
+            circuit.failed(System.nanoTime() - started, wrapped);
+            onFailure(items, wrapped, now, tally);
             return;
         }
         if (result.promptTokens() > 0) {

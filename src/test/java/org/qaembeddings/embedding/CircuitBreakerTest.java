@@ -1,0 +1,144 @@
+package org.qaembeddings.embedding;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.qaembeddings.cost.CostService;
+import org.qaembeddings.provider.EmbeddingProvider;
+import org.qaembeddings.support.DatabaseTest;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.support.MutableClock;
+import org.qaembeddings.system.Timestamps;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A dead provider is probed, not hammered: ten minutes of test time, polled every second as the
+ * scheduler would, with rows due every second (their backoff is 1 s), against a provider that
+ * answers 503 to everything.
+ */
+@TestPropertySource(properties = {
+        "embedding.worker-enabled=false",
+        "embedding.batch-size=5",
+        "embedding.max-retries=100",
+        "embedding.retry.base-delay=1s",
+        "embedding.retry.max-delay=1s",
+        "embedding.circuit.window=4",
+        "embedding.circuit.minimum-calls=4",
+        "embedding.circuit.open-for=10s",
+        "embedding.circuit.max-open-for=80s"
+})
+class CircuitBreakerTest extends DatabaseTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+    private static final String UNAVAILABLE = "{\"error\": {\"message\": \"The engine is currently overloaded\", \"type\": \"server_error\"}}";
+
+    @Autowired
+    EmbeddingRepository repository;
+    @Autowired
+    EmbeddingProvider provider;
+    @Autowired
+    TransactionTemplate transactions;
+    @Autowired
+    EmbeddingProperties properties;
+    @Autowired
+    CostService costs;
+    @Autowired
+    ApplicationEventPublisher events;
+
+    MutableClock clock;
+    EmbeddingWorker worker;
+    EmbeddingService service;
+    List<Instant> requestTimes;
+
+    @BeforeEach
+    void setUp() {
+        clock = new MutableClock(T0);
+        worker = new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
+                properties, () -> 0.5);
+        service = new EmbeddingService(repository, worker, properties, events, clock);
+        requestTimes = new CopyOnWriteArrayList<>();
+    }
+
+    private void insertPairs(int n) {
+        for (int i = 0; i < n; i++) {
+            UUID id = UUID.randomUUID();
+            String question = "Circuit question " + i + "?";
+            transactions.executeWithoutResult(tx -> {
+                jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
+                        .param("id", id).param("q", question).param("t", Timestamps.toDb(clock.instant())).update();
+                service.requestForNewPair(id, question, "a", clock.instant());
+            });
+        }
+    }
+
+    private void provider(java.util.function.Function<FakeOpenAiServer.Request, FakeOpenAiServer.Reply> replies) {
+        OPENAI.behave(request -> {
+            requestTimes.add(clock.instant());
+            return replies.apply(request);
+        });
+    }
+
+    private void runFor(Duration span) {
+        for (Instant end = clock.instant().plus(span); clock.instant().isBefore(end); clock.advance(Duration.ofSeconds(1))) {
+            worker.pollOnce();
+        }
+    }
+
+    private long completed() {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single();
+    }
+
+    @Test
+    void deadProviderIsProbedNotHammered() {
+        insertPairs(20);
+        provider(request -> FakeOpenAiServer.Reply.json(503, UNAVAILABLE));
+
+        runFor(Duration.ofMinutes(10));
+
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < requestTimes.size(); i++) {
+            gaps.add(Duration.between(requestTimes.get(i - 1), requestTimes.get(i)).toSeconds());
+        }
+        System.out.printf("dead provider, 600 s polled every second: %d calls, seconds between them %s%n",
+                requestTimes.size(), gaps);
+        // 4 calls open the circuit; then one probe on the first poll past each wait of 10, 20, 40,
+        // 80, 80... s: 13 calls in 600 s, where without the circuit every poll sends one (600 calls)
+        assertThat(gaps.subList(0, 3)).containsOnly(1L);
+        assertThat(gaps.subList(3, 7)).containsExactly(11L, 21L, 41L, 81L);
+        assertThat(gaps.subList(7, gaps.size())).containsOnly(81L);
+        assertThat(requestTimes).hasSize(13);
+        assertThat(service.getHealthStats().pausedReason()).contains("circuit open");
+        assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding").query(Integer.class).single())
+                .as("no row is claimed, so none is charged an attempt, without a call").isEqualTo(5 * requestTimes.size());
+
+        // the provider heals: the next probe succeeds, the circuit closes, every row completes, no operator
+        provider(OPENAI::vectors);
+        runFor(Duration.ofSeconds(80));
+        assertThat(completed()).isEqualTo(20);
+        assertThat(service.getHealthStats().pausedReason()).isNull();
+    }
+
+    @Test
+    void rejectedInputsDoNotOpenTheCircuit() {
+        insertPairs(20);
+        provider(request -> FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"bad input\"}}"));
+
+        runFor(Duration.ofSeconds(20));
+
+        assertThat(service.getHealthStats().pausedReason()).isNull();
+        assertThat(requestTimes.size()).as("every poll still calls: the provider answers").isGreaterThan(20);
+    }
+}
