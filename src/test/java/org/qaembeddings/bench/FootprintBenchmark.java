@@ -103,6 +103,7 @@ final class FootprintBenchmark {
         List<String> command = new ArrayList<>(List.of("java"));
         command.addAll(JVM_OPTIONS);
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "--server.port=" + port,
+                "--security.rate-limit.writes-per-second=1000000", "--security.rate-limit.burst=1000000",
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db")
                         + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"));
         Process process = new ProcessBuilder(command)

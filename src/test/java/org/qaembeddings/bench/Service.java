@@ -71,6 +71,10 @@ final class Service implements AutoCloseable {
         all.put("spring.main.banner-mode", "off");
         all.put("logging.level.root", "WARN");
         all.put("logging.level.org.qaembeddings", "ERROR");
+        // the benchmarks' clients write as fast as they can, from one address: the limiter stays on
+        // the path of every write, with a rate no run reaches
+        all.put("security.rate-limit.writes-per-second", "1000000");
+        all.put("security.rate-limit.burst", "1000000");
         all.putAll(properties);
         String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         return new Service(new SpringApplication(QaEmbeddingsApplication.class).run(args));

@@ -1,0 +1,141 @@
+package org.qaembeddings.security;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** With keys configured, the API answers only to them; admin calls only to admin keys. */
+@AutoConfigureMetrics
+@TestPropertySource(properties = {
+        "security.api-key=client-key-0123456789abcdef",
+        "security.api-keys=rotated-key-0123456789abcdef,second-key-0123456789abcdef",
+        "security.admin-key=admin-key-0123456789abcdef"
+})
+class ApiKeyTest extends DatabaseTest {
+
+    static final String CLIENT = "client-key-0123456789abcdef";
+    static final String ROTATED = "second-key-0123456789abcdef";
+    static final String ADMIN = "admin-key-0123456789abcdef";
+
+    @LocalServerPort
+    int port;
+    Api api;
+
+    @BeforeEach
+    void client() {
+        api = new Api(port);
+    }
+
+    private Api.Response call(String method, String path, String key, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return api.send(request);
+    }
+
+    private long pairs() {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
+    }
+
+    private static void assertProblem(Api.Response r, int status) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(r.json().path("status").asInt()).isEqualTo(status);
+        assertThat(r.json().path("detail").asString()).isNotBlank();
+    }
+
+    @Test
+    void callsWithoutKeyAreRefusedAndChangeNothing() {
+        Api.Response list = call("GET", "/api/qa-pairs", null, null);
+        assertProblem(list, 401);
+        assertThat(list.header("WWW-Authenticate")).startsWith("Bearer");
+
+        assertProblem(call("POST", "/api/qa-pairs", null, Api.pairJson("q", "a")), 401);
+        assertProblem(call("POST", "/api/qa-pairs", "Basic " + CLIENT, Api.pairJson("q", "a")), 401);
+        assertThat(pairs()).isZero();
+        assertThat(OPENAI.requests()).isEmpty();
+    }
+
+    @Test
+    void wrongKeyIsRefusedAndNeverEchoed() {
+        String wrong = CLIENT.substring(0, CLIENT.length() - 1) + "X";
+        Api.Response r = call("POST", "/api/qa-pairs", wrong, Api.pairJson("q", "a"));
+
+        assertProblem(r, 401);
+        assertThat(r.body()).doesNotContain(wrong);
+        assertThat(pairs()).isZero();
+    }
+
+    @Test
+    void everyConfiguredKeyReadsAndWrites() {
+        Api.Response created = call("POST", "/api/qa-pairs", CLIENT, Api.pairJson("Where is my order?", "Track it in Orders."));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asString();
+
+        for (String key : new String[] {CLIENT, ROTATED, "rotated-key-0123456789abcdef", ADMIN}) {
+            assertThat(call("GET", "/api/qa-pairs/" + id, key, null).status()).as(key).isEqualTo(200);
+        }
+        assertThat(call("PUT", "/api/qa-pairs/" + id, ROTATED, Api.pairJson("Where is my parcel?", "Orders.")).status())
+                .isEqualTo(200);
+        assertThat(call("GET", "/api/embeddings/health", CLIENT, null).status()).isEqualTo(200);
+        assertThat(call("DELETE", "/api/qa-pairs/" + id, CLIENT, null).status()).isEqualTo(204);
+    }
+
+    @Test
+    void adminEndpointsNeedAnAdminKey() {
+        String batch = "{\"qaPairIds\":[\"00000000-0000-0000-0000-000000000001\"]}";
+        String[][] calls = {
+                {"POST", "/api/embeddings/batch", batch},
+                {"POST", "/api/embeddings/retry", "{}"},
+                {"GET", "/api/embeddings/failed", null},
+                {"GET", "/api/embeddings/costs", null}};
+        for (String[] c : calls) {
+            assertProblem(call(c[0], c[1], null, c[2]), 401);
+            assertProblem(call(c[0], c[1], CLIENT, c[2]), 403);
+            assertThat(call(c[0], c[1], ADMIN, c[2]).status()).as(c[1]).isEqualTo(200);
+        }
+        // a path the controllers would not match is refused before it could be looked up
+        assertProblem(call("GET", "/api/embeddings/anything", CLIENT, null), 403);
+    }
+
+    @Test
+    void healthIsOpenButItsDetailsAreForAdminsOnly() {
+        Api.Response open = call("GET", "/actuator/health", null, null);
+        assertThat(open.status()).isEqualTo(200);
+        assertThat(open.json().path("components").path("db").path("status").asString()).isEqualTo("UP");
+        assertThat(open.json().path("components").path("db").has("details")).isFalse();
+
+        Api.Response client = call("GET", "/actuator/health", CLIENT, null);
+        assertThat(client.json().path("components").path("db").has("details")).isFalse();
+
+        Api.Response admin = call("GET", "/actuator/health", ADMIN, null);
+        assertThat(admin.json().path("components").path("db").path("details").path("database").asString()).isNotBlank();
+    }
+
+    @Test
+    void metricsNeedAKey() {
+        assertProblem(call("GET", "/actuator/prometheus", null, null), 401);
+        Api.Response metrics = call("GET", "/actuator/prometheus", CLIENT, null);
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.body()).contains("embedding_provider_circuit_open");
+    }
+
+    @Test
+    void onlyHealthAndPrometheusAreExposed() {
+        for (String endpoint : new String[] {"env", "configprops", "beans", "heapdump", "threaddump", "loggers", "mappings"}) {
+            assertThat(call("GET", "/actuator/" + endpoint, ADMIN, null).status()).as(endpoint).isEqualTo(404);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.qaembeddings.security;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Clock;
+
+import org.junit.jupiter.api.Test;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The per-client write limit over HTTP: a burst of 3, then nothing for 1,000 s (a rate of one write
+ * per 1,000 s, so that no token comes back while the test runs).
+ */
+@TestPropertySource(properties = {
+        "security.api-keys=first-client-0123456789abcdef,second-client-0123456789abcdef",
+        "security.rate-limit.writes-per-second=0.001",
+        "security.rate-limit.burst=3"
+})
+class WriteRateLimitTest extends DatabaseTest {
+
+    static final String FIRST = "first-client-0123456789abcdef";
+    static final String SECOND = "second-client-0123456789abcdef";
+
+    @LocalServerPort
+    int port;
+
+    private Api.Response call(String method, String path, String key, String json) {
+        return new Api(port).send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + key)
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private long pairs() {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
+    }
+
+    @Test
+    void writesOverTheLimitGet429WithRetryAfterAndChangeNothing() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(call("POST", "/api/qa-pairs", FIRST, Api.pairJson("q" + i, "a")).status()).isEqualTo(201);
+        }
+        Api.Response limited = call("POST", "/api/qa-pairs", FIRST, Api.pairJson("one too many", "a"));
+
+        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(limited.json().path("status").asInt()).isEqualTo(429);
+        assertThat(limited.header("Retry-After")).isEqualTo("1000");
+        assertThat(pairs()).isEqualTo(3);
+        // reads are not limited, and another client has its own bucket
+        assertThat(call("GET", "/api/qa-pairs", FIRST, null).status()).isEqualTo(200);
+        assertThat(call("POST", "/api/qa-pairs", SECOND, Api.pairJson("other client", "a")).status()).isEqualTo(201);
+        assertThat(call("DELETE", "/api/qa-pairs/00000000-0000-0000-0000-000000000001", FIRST, null).status()).isEqualTo(429);
+        assertThat(pairs()).isEqualTo(4);
+    }
+
+    @Test
+    void bucketRefillsAtTheConfiguredRate() {
+        SecurityProperties properties = new SecurityProperties(null, null, null, null, true,
+                new SecurityProperties.RateLimit(0.5, 2));
+        WriteRateLimitFilter filter = new WriteRateLimitFilter(properties, Clock.systemUTC(), null);
+
+        assertThat(filter.take("a", 0)).isZero();
+        assertThat(filter.take("a", 0)).isZero();
+        assertThat(filter.take("a", 0)).isEqualTo(2000);
+        assertThat(filter.take("b", 0)).as("clients do not share a bucket").isZero();
+        assertThat(filter.take("a", 1000)).isEqualTo(1000);
+        assertThat(filter.take("a", 2000)).isZero();
+        assertThat(filter.take("a", 2000)).isEqualTo(2000);
+        // an idle client gets its burst back, never more
+        assertThat(filter.take("a", 1_000_000)).isZero();
+        assertThat(filter.take("a", 1_000_000)).isZero();
+        assertThat(filter.take("a", 1_000_000)).isEqualTo(2000);
+    }
+}
