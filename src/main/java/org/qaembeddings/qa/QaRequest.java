@@ -19,7 +19,10 @@ record QaRequest(
 
     static final int MAX_QUESTION = 2_000;
     static final int MAX_ANSWER = 20_000;
-    /** Tab, line feed and carriage return are text; other control characters are not (PostgreSQL rejects NUL). */
-    static final String NO_CONTROL = "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*";
-    static final String CONTROL_MESSAGE = "must not contain control characters other than tab and line breaks";
+    /**
+     * Tab, line feed and carriage return are text; other control characters are not (PostgreSQL
+     * rejects NUL). Nor is half a surrogate pair, which no UTF-8 database can store as sent.
+     */
+    static final String NO_CONTROL = "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F\\x{D800}-\\x{DFFF}]*";
+    static final String CONTROL_MESSAGE = "must not contain control characters other than tab and line breaks, nor unpaired surrogates";
 }

@@ -108,6 +108,14 @@ class ApiKeyTest extends DatabaseTest {
         }
         // a path the controllers would not match is refused before it could be looked up
         assertProblem(call("GET", "/api/embeddings/anything", CLIENT, null), 403);
+        // encoded, parameterised or dotted spellings of an admin path never reach it with a client key
+        for (String trick : new String[] {"/api/embeddings/%63osts", "/api/embeddings;x=1/costs",
+                "/api/qa-pairs/../embeddings/costs", "//api/embeddings/costs", "/api/embeddings//costs",
+                "/actuator/health/../../api/embeddings/costs", "/api/embeddings/costs/"}) {
+            Api.Response r = call("GET", trick, CLIENT, null);
+            assertThat(r.status()).as(trick + ": " + r.body()).isBetween(400, 499);
+            assertThat(r.body()).as(trick).doesNotContain("\"total\"");
+        }
     }
 
     @Test
