@@ -12,6 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -146,16 +150,28 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         if (properties.hasApiKey()) {
             request.header("Authorization", "Bearer " + properties.apiKey());
         }
+        // the client's own timeout stops at the response headers; a body trickled slowly would hold
+        // a worker for as long as the provider likes, so the whole answer is waited for here
+        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw new ProviderException(TRANSIENT, "provider timed out after " + properties.timeout(), null, null);
-        } catch (IOException e) {
-            throw new ProviderException(TRANSIENT, "provider unreachable: " + e.getClass().getSimpleName(), null, null);
+            return call.get(properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw timedOut();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HttpTimeoutException) {
+                throw timedOut();
+            }
+            throw new ProviderException(TRANSIENT, "provider unreachable: " + e.getCause().getClass().getSimpleName(), null, null);
         } catch (InterruptedException e) {
+            call.cancel(true);
             Thread.currentThread().interrupt();
             throw new ProviderException(TRANSIENT, "interrupted while calling the provider", null, null);
         }
+    }
+
+    private ProviderException timedOut() {
+        return new ProviderException(TRANSIENT, "provider timed out after " + properties.timeout(), null, null);
     }
 
     private ProviderException httpError(HttpResponse<byte[]> response) {

@@ -48,10 +48,45 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception e) {
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (databaseUnavailable(e)) {
+            // a lost connection, a restarting or overloaded server: the client's request was fine
+            log.warn("database unavailable: {}", e.toString());
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                    "the database is unavailable right now; the request most likely did not take effect: "
+                            + "try again (a retried PUT or DELETE is safe; check a POST first by listing the pairs)");
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);
+        }
         log.error("unexpected error", e);
-        return ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-                "an unexpected error occurred; nothing was changed");
+        return ResponseEntity.internalServerError().body(ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "an unexpected error occurred; nothing was changed"));
+    }
+
+    /**
+     * Connection failures, terminated sessions (SQLSTATE 08, 57), exhausted resources (53), rolled
+     * back transactions (40), pool timeouts, and a commit or rollback that failed in JDBC (the
+     * connection went away under the transaction).
+     */
+    static boolean databaseUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.transaction.TransactionSystemException tx
+                    && (tx.getCause() instanceof java.sql.SQLException || databaseUnavailable(tx.getApplicationException()))) {
+                return true;
+            }
+            if (t instanceof org.springframework.dao.TransientDataAccessException
+                    || t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientException
+                    || t instanceof java.sql.SQLRecoverableException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && List.of("08", "57", "53", "40").contains(sql.getSQLState().substring(0, Math.min(2, sql.getSQLState().length())))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

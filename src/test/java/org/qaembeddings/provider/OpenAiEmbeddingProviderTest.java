@@ -222,6 +222,18 @@ class OpenAiEmbeddingProviderTest {
     }
 
     @Test
+    void slowBodyIsCutAtTheTimeout() {
+        SERVER.behave(r -> SERVER.vectors(r).withSlowBody(Duration.ofSeconds(3)));
+        long started = System.nanoTime();
+        ProviderException e = catchThrowableOfType(ProviderException.class,
+                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300)).embed(List.of("a")));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(e.getMessage()).contains("timed out");
+        assertThat(took).as("the timeout covers the whole answer, body included").isLessThan(Duration.ofMillis(2000));
+    }
+
+    @Test
     void refusedConnectionIsTransient() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

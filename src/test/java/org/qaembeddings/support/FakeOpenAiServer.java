@@ -37,20 +37,28 @@ public final class FakeOpenAiServer implements AutoCloseable {
             String encodingFormat) {
     }
 
-    /** An answer: status, headers, body, and an optional delay before it is sent. */
-    public record Reply(int status, Map<String, String> headers, String body, Duration delay) {
+    /**
+     * An answer: status, headers, body, an optional delay before it is sent, and an optional delay
+     * between the headers and the body (a slow body).
+     */
+    public record Reply(int status, Map<String, String> headers, String body, Duration delay, Duration bodyDelay) {
         public static Reply json(int status, String body) {
-            return new Reply(status, Map.of(), body, Duration.ZERO);
+            return new Reply(status, Map.of(), body, Duration.ZERO, Duration.ZERO);
         }
 
         public Reply withHeader(String name, String value) {
             Map<String, String> h = new java.util.HashMap<>(headers);
             h.put(name, value);
-            return new Reply(status, h, body, delay);
+            return new Reply(status, h, body, delay, bodyDelay);
         }
 
         public Reply after(Duration wait) {
-            return new Reply(status, headers, body, wait);
+            return new Reply(status, headers, body, wait, bodyDelay);
+        }
+
+        /** Headers at once, the first half of the body, then the rest after {@code wait}. */
+        public Reply withSlowBody(Duration wait) {
+            return new Reply(status, headers, body, delay, wait);
         }
     }
 
@@ -176,7 +184,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
             exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
-            if (bytes.length > 0) {
+            if (bytes.length > 0 && !reply.bodyDelay().isZero()) {
+                exchange.getResponseBody().write(bytes, 0, bytes.length / 2);
+                exchange.getResponseBody().flush();
+                try {
+                    Thread.sleep(reply.bodyDelay().toMillis()); // the slowness is the behaviour under test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                exchange.getResponseBody().write(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+            } else if (bytes.length > 0) {
                 exchange.getResponseBody().write(bytes);
             }
         } catch (IOException | RuntimeException e) {
