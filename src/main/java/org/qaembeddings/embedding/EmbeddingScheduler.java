@@ -23,6 +23,8 @@ class EmbeddingScheduler implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddingScheduler.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** After the interrupt: enough for one short transaction; a lease covers anything slower. */
+    private static final Duration HAND_BACK_TIMEOUT = Duration.ofSeconds(2);
 
     private final EmbeddingWorker worker;
     private final EmbeddingProperties properties;
@@ -89,12 +91,16 @@ class EmbeddingScheduler implements SmartLifecycle {
         wakeups.release(threads.size());
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         try {
-            // let the batches in flight finish; one that cannot is handed to another worker by its lease
+            // let the batches in flight finish; a call that does not is interrupted, and its thread
+            // hands the rows back, which needs the database still open: it gets a moment for that
             for (Thread t : threads) {
                 t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 if (t.isAlive()) {
                     t.interrupt();
                 }
+            }
+            for (Thread t : threads) {
+                t.join(HAND_BACK_TIMEOUT.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

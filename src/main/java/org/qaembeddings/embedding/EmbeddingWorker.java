@@ -267,6 +267,11 @@ public class EmbeddingWorker {
             circuit.succeeded(System.nanoTime() - started);
         } catch (ProviderException e) {
             call.stop(timer(e.kind().name().toLowerCase(java.util.Locale.ROOT)));
+            if (Thread.currentThread().isInterrupted()) {
+                circuit.release();
+                handBackOnShutdown(items, tally);
+                return;
+            }
             circuit.failed(System.nanoTime() - started, e);
             onFailure(items, e, now, tally);
             return;
@@ -325,6 +330,23 @@ public class EmbeddingWorker {
         int failed = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
         tally.failed(items, message);
         log.warn("embedding of {} pairs failed ({}): {}", failed, e.kind(), message);
+    }
+
+    /**
+     * The node is shutting down and stopped the call: the rows go back to PENDING at once, without
+     * charging an attempt, rather than waiting out their lease. The interrupt is set aside for
+     * the write, which the pool would refuse, and then restored.
+     */
+    private void handBackOnShutdown(List<Item> items, Tally tally) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            handBack(items, "not sent: this node shut down during the call", clock.instant());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        tally.failed(items, "not sent: this node shut down during the call");
     }
 
     private void handBack(List<Item> items, String reason, Instant nextAttemptAt) {

@@ -56,6 +56,11 @@ final class ProviderCircuit {
         breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** Gives the permission back for a call that was abandoned, saying nothing about the provider. */
+    void release() {
+        breaker.releasePermission();
+    }
+
     void failed(long nanos, Throwable e) {
         breaker.onError(nanos, TimeUnit.NANOSECONDS, e);
     }
