@@ -1,26 +1,13 @@
 package org.qaembeddings.embedding;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.qaembeddings.cost.CostService;
-import org.qaembeddings.provider.EmbeddingProvider;
-import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.qaembeddings.support.MutableClock;
-import org.qaembeddings.system.Timestamps;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,61 +27,18 @@ import static org.assertj.core.api.Assertions.assertThat;
         "embedding.circuit.open-for=10s",
         "embedding.circuit.max-open-for=80s"
 })
-class CircuitBreakerTest extends DatabaseTest {
+class CircuitBreakerTest extends ClockDrivenTest {
 
-    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
     private static final String UNAVAILABLE = "{\"error\": {\"message\": \"The engine is currently overloaded\", \"type\": \"server_error\"}}";
-
-    @Autowired
-    EmbeddingRepository repository;
-    @Autowired
-    EmbeddingProvider provider;
-    @Autowired
-    TransactionTemplate transactions;
-    @Autowired
-    EmbeddingProperties properties;
-    @Autowired
-    CostService costs;
-    @Autowired
-    ApplicationEventPublisher events;
-
-    MutableClock clock;
-    EmbeddingWorker worker;
-    EmbeddingService service;
-    List<Instant> requestTimes;
-
-    @BeforeEach
-    void setUp() {
-        clock = new MutableClock(T0);
-        worker = new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
-                properties, () -> 0.5);
-        service = new EmbeddingService(repository, worker, properties, events, clock);
-        requestTimes = new CopyOnWriteArrayList<>();
-    }
 
     private void insertPairs(int n) {
         for (int i = 0; i < n; i++) {
-            UUID id = UUID.randomUUID();
-            String question = "Circuit question " + i + "?";
-            transactions.executeWithoutResult(tx -> {
-                jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
-                        .param("id", id).param("q", question).param("t", Timestamps.toDb(clock.instant())).update();
-                service.requestForNewPair(id, question, "a", clock.instant());
-            });
+            insertPair("Circuit question " + i + "?", "a");
         }
-    }
-
-    private void provider(java.util.function.Function<FakeOpenAiServer.Request, FakeOpenAiServer.Reply> replies) {
-        OPENAI.behave(request -> {
-            requestTimes.add(clock.instant());
-            return replies.apply(request);
-        });
     }
 
     private void runFor(Duration span) {
-        for (Instant end = clock.instant().plus(span); clock.instant().isBefore(end); clock.advance(Duration.ofSeconds(1))) {
-            worker.pollOnce();
-        }
+        runFor(span, Duration.ofSeconds(1));
     }
 
     private long completed() {

@@ -1,7 +1,6 @@
 package org.qaembeddings.embedding;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -12,17 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-import org.qaembeddings.cost.CostService;
-import org.qaembeddings.provider.EmbeddingProvider;
-import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.qaembeddings.support.MutableClock;
 import org.qaembeddings.support.TestDatabase;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,27 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * background thread runs here.
  */
 @TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.batch-size=50", "embedding.lease=30s"})
-class EmbeddingWorkerTest extends DatabaseTest {
+class EmbeddingWorkerTest extends ClockDrivenTest {
 
-    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Autowired
-    EmbeddingRepository repository;
-    @Autowired
-    EmbeddingProvider provider;
-    @Autowired
-    TransactionTemplate transactions;
-    @Autowired
-    EmbeddingService embeddings;
-    @Autowired
-    EmbeddingProperties properties;
-
-    MutableClock clock;
     ExecutorService threads;
 
     @BeforeEach
     void setUp() {
-        clock = new MutableClock(T0);
         threads = Executors.newFixedThreadPool(2);
     }
 
@@ -60,31 +37,16 @@ class EmbeddingWorkerTest extends DatabaseTest {
         threads.shutdownNow();
     }
 
-    @Autowired
-    CostService costs;
-
+    /** A fresh worker for each poll, as if each came from another node. */
     private EmbeddingWorker worker() {
-        return new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
-                properties, () -> 0.5);
-    }
-
-    private UUID insertPair(String question, String answer) {
-        UUID id = UUID.randomUUID();
-        transactions.executeWithoutResult(tx -> {
-            jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)")
-                    .param("id", id).param("q", question).param("a", answer)
-                    .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
-                    .update();
-            embeddings.requestForNewPair(id, question, answer, clock.instant());
-        });
-        return id;
+        return newWorker(clock);
     }
 
     private void updatePair(UUID id, String question, String answer) {
         transactions.executeWithoutResult(tx -> {
             jdbc.sql("UPDATE qa_pair SET question = :q, answer = :a WHERE id = :id")
                     .param("id", id).param("q", question).param("a", answer).update();
-            embeddings.requestIfTextChanged(id, question, answer, clock.instant());
+            service.requestIfTextChanged(id, question, answer, clock.instant());
         });
     }
 

@@ -10,23 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.qaembeddings.cost.CostService;
-import org.qaembeddings.provider.EmbeddingProvider;
-import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.qaembeddings.support.MutableClock;
-import org.qaembeddings.system.Timestamps;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -51,9 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "embedding.circuit.max-open-for=20s",
         "embedding.openai.timeout=200ms"
 })
-class ProviderFaultsTest extends DatabaseTest {
+class ProviderFaultsTest extends ClockDrivenTest {
 
-    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
     private static final long SEED = 5;
     private static final int PAIRS = 200;
     private static final Duration RETRY_AFTER = Duration.ofSeconds(3);
@@ -65,30 +54,10 @@ class ProviderFaultsTest extends DatabaseTest {
     private record Call(Instant at, String kind) {
     }
 
-    @Autowired
-    EmbeddingRepository repository;
-    @Autowired
-    EmbeddingProvider provider;
-    @Autowired
-    TransactionTemplate transactions;
-    @Autowired
-    EmbeddingProperties properties;
-    @Autowired
-    CostService costs;
-    @Autowired
-    ApplicationEventPublisher events;
-
-    MutableClock clock;
-    EmbeddingWorker worker;
-    EmbeddingService service;
     List<Call> calls;
 
     @BeforeEach
-    void setUp() {
-        clock = new MutableClock(T0);
-        worker = new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
-                properties, () -> 0.5);
-        service = new EmbeddingService(repository, worker, properties, events, clock);
+    void calls() {
         calls = new CopyOnWriteArrayList<>();
     }
 
@@ -134,20 +103,12 @@ class ProviderFaultsTest extends DatabaseTest {
 
     private void insertPairs() {
         for (int i = 0; i < PAIRS; i++) {
-            UUID id = UUID.randomUUID();
-            String question = "Chaos question " + i + "?";
-            transactions.executeWithoutResult(tx -> {
-                jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
-                        .param("id", id).param("q", question).param("t", Timestamps.toDb(clock.instant())).update();
-                service.requestForNewPair(id, question, "a", clock.instant());
-            });
+            insertPair("Chaos question " + i + "?", "a");
         }
     }
 
     private void runFor(Duration span) {
-        for (Instant end = clock.instant().plus(span); clock.instant().isBefore(end); clock.advance(Duration.ofMillis(500))) {
-            worker.pollOnce();
-        }
+        runFor(span, Duration.ofMillis(500));
     }
 
     @Test

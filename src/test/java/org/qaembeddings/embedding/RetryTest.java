@@ -4,24 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.qaembeddings.cost.CostService;
-import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.support.Api;
-import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.qaembeddings.support.MutableClock;
 import org.qaembeddings.system.Timestamps;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,56 +26,15 @@ import static org.assertj.core.api.Assertions.assertThat;
         "embedding.retry.base-delay=2s",
         "embedding.retry.max-delay=60s"
 })
-class RetryTest extends DatabaseTest {
+class RetryTest extends ClockDrivenTest {
 
-    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
     private static final String SERVER_ERROR = "{\"error\": {\"message\": \"The server had an error\", \"type\": \"server_error\"}}";
 
-    @Autowired
-    EmbeddingRepository repository;
-    @Autowired
-    EmbeddingProvider provider;
-    @Autowired
-    TransactionTemplate transactions;
-    @Autowired
-    EmbeddingProperties properties;
-    @Autowired
-    CostService costs;
-    @Autowired
-    ApplicationEventPublisher events;
     @LocalServerPort
     int port;
 
-    MutableClock clock;
-    EmbeddingWorker worker;
-    EmbeddingService service;
-    /** When (on the test's clock) each provider request arrived. */
-    List<Instant> requestTimes;
-
-    @BeforeEach
-    void setUp() {
-        clock = new MutableClock(T0);
-        worker = new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
-                properties, () -> 0.5);
-        service = new EmbeddingService(repository, worker, properties, events, clock);
-        requestTimes = new CopyOnWriteArrayList<>();
-    }
-
     private UUID insertPair(String question) {
-        UUID id = UUID.randomUUID();
-        transactions.executeWithoutResult(tx -> {
-            jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
-                    .param("id", id).param("q", question).param("t", Timestamps.toDb(clock.instant())).update();
-            service.requestForNewPair(id, question, "a", clock.instant());
-        });
-        return id;
-    }
-
-    private void provider(java.util.function.Function<FakeOpenAiServer.Request, FakeOpenAiServer.Reply> replies) {
-        OPENAI.behave(request -> {
-            requestTimes.add(clock.instant());
-            return replies.apply(request);
-        });
+        return insertPair(question, "a");
     }
 
     private void alwaysFailing() {
@@ -104,13 +53,6 @@ class RetryTest extends DatabaseTest {
     /** Polls every 100 ms of test time for {@code span}. */
     private void runFor(Duration span) {
         runFor(span, Duration.ofMillis(100));
-    }
-
-    /** Polls every {@code step} of test time for {@code span}, as the scheduler would. */
-    private void runFor(Duration span, Duration step) {
-        for (Instant end = clock.instant().plus(span); clock.instant().isBefore(end); clock.advance(step)) {
-            worker.pollOnce();
-        }
     }
 
     private long costRows() {

@@ -9,19 +9,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import org.qaembeddings.cost.CostService;
-import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.support.Api;
-import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.MutableClock;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,20 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counts must equal a count of the rows.
  */
 @TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.batch-size=7", "embedding.lease=30s"})
-class StatusCountsTest extends DatabaseTest {
+class StatusCountsTest extends ClockDrivenTest {
 
     @Autowired
     EmbeddingService embeddings;
-    @Autowired
-    EmbeddingRepository repository;
-    @Autowired
-    EmbeddingProvider provider;
-    @Autowired
-    TransactionTemplate transactions;
-    @Autowired
-    EmbeddingProperties properties;
-    @Autowired
-    CostService costs;
     @LocalServerPort
     int port;
 
@@ -71,9 +56,9 @@ class StatusCountsTest extends DatabaseTest {
     @Test
     void countsFollowEveryKindOfChange() {
         Api api = new Api(port);
+        // the saves over HTTP are stamped by the real clock: this worker's clock starts there
         MutableClock clock = new MutableClock(Instant.now());
-        EmbeddingWorker worker = new EmbeddingWorker(repository, provider, transactions, clock, costs,
-                new SimpleMeterRegistry(), properties, () -> 0.5);
+        EmbeddingWorker worker = newWorker(clock);
         Random random = new Random(42);
         // the stand-in answers at random: vectors, a rejected input, a server error, a rate limit
         OPENAI.behave(request -> switch (random.nextInt(6)) {
