@@ -10,6 +10,7 @@ import org.qaembeddings.support.DatabaseTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.qaembeddings.support.Api.assertProblem;
 
 /** The REST contract of /api/qa-pairs, and that bad input is refused whole. */
 class QaApiTest extends DatabaseTest {
@@ -29,15 +30,6 @@ class QaApiTest extends DatabaseTest {
 
     private long embeddings() {
         return jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single();
-    }
-
-    private void assertProblem(Api.Response response, int status) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
-        assertThat(response.json().path("status").asInt()).isEqualTo(status);
-        assertThat(response.json().path("type").asString()).isEqualTo("about:blank");
-        assertThat(response.json().path("title").asString()).isNotBlank();
-        assertThat(response.json().path("detail").asString()).isNotBlank();
     }
 
     @Test

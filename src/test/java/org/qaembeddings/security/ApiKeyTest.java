@@ -1,8 +1,5 @@
 package org.qaembeddings.security;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
@@ -12,6 +9,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.qaembeddings.support.Api.assertProblem;
 
 /** With keys configured, the API answers only to them; admin calls only to admin keys. */
 @AutoConfigureMetrics
@@ -35,35 +33,18 @@ class ApiKeyTest extends DatabaseTest {
         api = new Api(port);
     }
 
-    private Api.Response call(String method, String path, String key, String json) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (key != null) {
-            request.header("Authorization", "Bearer " + key);
-        }
-        return api.send(request);
-    }
-
     private long pairs() {
         return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
     }
 
-    private static void assertProblem(Api.Response r, int status) {
-        assertThat(r.status()).as(r.body()).isEqualTo(status);
-        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
-        assertThat(r.json().path("status").asInt()).isEqualTo(status);
-        assertThat(r.json().path("detail").asString()).isNotBlank();
-    }
-
     @Test
     void callsWithoutKeyAreRefusedAndChangeNothing() {
-        Api.Response list = call("GET", "/api/qa-pairs", null, null);
+        Api.Response list = api.call("GET", "/api/qa-pairs", null, null);
         assertProblem(list, 401);
         assertThat(list.header("WWW-Authenticate")).startsWith("Bearer");
 
-        assertProblem(call("POST", "/api/qa-pairs", null, Api.pairJson("q", "a")), 401);
-        assertProblem(call("POST", "/api/qa-pairs", "Basic " + CLIENT, Api.pairJson("q", "a")), 401);
+        assertProblem(api.call("POST", "/api/qa-pairs", null, Api.pairJson("q", "a")), 401);
+        assertProblem(api.call("POST", "/api/qa-pairs", "Basic " + CLIENT, Api.pairJson("q", "a")), 401);
         assertThat(pairs()).isZero();
         assertThat(OPENAI.requests()).isEmpty();
     }
@@ -71,7 +52,7 @@ class ApiKeyTest extends DatabaseTest {
     @Test
     void wrongKeyIsRefusedAndNeverEchoed() {
         String wrong = CLIENT.substring(0, CLIENT.length() - 1) + "X";
-        Api.Response r = call("POST", "/api/qa-pairs", wrong, Api.pairJson("q", "a"));
+        Api.Response r = api.call("POST", "/api/qa-pairs", wrong, Api.pairJson("q", "a"));
 
         assertProblem(r, 401);
         assertThat(r.body()).doesNotContain(wrong);
@@ -80,17 +61,17 @@ class ApiKeyTest extends DatabaseTest {
 
     @Test
     void everyConfiguredKeyReadsAndWrites() {
-        Api.Response created = call("POST", "/api/qa-pairs", CLIENT, Api.pairJson("Where is my order?", "Track it in Orders."));
+        Api.Response created = api.call("POST", "/api/qa-pairs", CLIENT, Api.pairJson("Where is my order?", "Track it in Orders."));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String id = created.json().path("id").asString();
 
         for (String key : new String[] {CLIENT, ROTATED, "rotated-key-0123456789abcdef", ADMIN}) {
-            assertThat(call("GET", "/api/qa-pairs/" + id, key, null).status()).as(key).isEqualTo(200);
+            assertThat(api.call("GET", "/api/qa-pairs/" + id, key, null).status()).as(key).isEqualTo(200);
         }
-        assertThat(call("PUT", "/api/qa-pairs/" + id, ROTATED, Api.pairJson("Where is my parcel?", "Orders.")).status())
+        assertThat(api.call("PUT", "/api/qa-pairs/" + id, ROTATED, Api.pairJson("Where is my parcel?", "Orders.")).status())
                 .isEqualTo(200);
-        assertThat(call("GET", "/api/embeddings/health", CLIENT, null).status()).isEqualTo(200);
-        assertThat(call("DELETE", "/api/qa-pairs/" + id, CLIENT, null).status()).isEqualTo(204);
+        assertThat(api.call("GET", "/api/embeddings/health", CLIENT, null).status()).isEqualTo(200);
+        assertThat(api.call("DELETE", "/api/qa-pairs/" + id, CLIENT, null).status()).isEqualTo(204);
     }
 
     @Test
@@ -102,17 +83,17 @@ class ApiKeyTest extends DatabaseTest {
                 {"GET", "/api/embeddings/failed", null},
                 {"GET", "/api/embeddings/costs", null}};
         for (String[] c : calls) {
-            assertProblem(call(c[0], c[1], null, c[2]), 401);
-            assertProblem(call(c[0], c[1], CLIENT, c[2]), 403);
-            assertThat(call(c[0], c[1], ADMIN, c[2]).status()).as(c[1]).isEqualTo(200);
+            assertProblem(api.call(c[0], c[1], null, c[2]), 401);
+            assertProblem(api.call(c[0], c[1], CLIENT, c[2]), 403);
+            assertThat(api.call(c[0], c[1], ADMIN, c[2]).status()).as(c[1]).isEqualTo(200);
         }
         // a path the controllers would not match is refused before it could be looked up
-        assertProblem(call("GET", "/api/embeddings/anything", CLIENT, null), 403);
+        assertProblem(api.call("GET", "/api/embeddings/anything", CLIENT, null), 403);
         // encoded, parameterised or dotted spellings of an admin path never reach it with a client key
         for (String trick : new String[] {"/api/embeddings/%63osts", "/api/embeddings;x=1/costs",
                 "/api/qa-pairs/../embeddings/costs", "//api/embeddings/costs", "/api/embeddings//costs",
                 "/actuator/health/../../api/embeddings/costs", "/api/embeddings/costs/"}) {
-            Api.Response r = call("GET", trick, CLIENT, null);
+            Api.Response r = api.call("GET", trick, CLIENT, null);
             assertThat(r.status()).as(trick + ": " + r.body()).isBetween(400, 499);
             assertThat(r.body()).as(trick).doesNotContain("\"total\"");
         }
@@ -120,22 +101,22 @@ class ApiKeyTest extends DatabaseTest {
 
     @Test
     void healthIsOpenButItsDetailsAreForAdminsOnly() {
-        Api.Response open = call("GET", "/actuator/health", null, null);
+        Api.Response open = api.call("GET", "/actuator/health", null, null);
         assertThat(open.status()).isEqualTo(200);
         assertThat(open.json().path("components").path("db").path("status").asString()).isEqualTo("UP");
         assertThat(open.json().path("components").path("db").has("details")).isFalse();
 
-        Api.Response client = call("GET", "/actuator/health", CLIENT, null);
+        Api.Response client = api.call("GET", "/actuator/health", CLIENT, null);
         assertThat(client.json().path("components").path("db").has("details")).isFalse();
 
-        Api.Response admin = call("GET", "/actuator/health", ADMIN, null);
+        Api.Response admin = api.call("GET", "/actuator/health", ADMIN, null);
         assertThat(admin.json().path("components").path("db").path("details").path("database").asString()).isNotBlank();
     }
 
     @Test
     void metricsNeedAKey() {
-        assertProblem(call("GET", "/actuator/prometheus", null, null), 401);
-        Api.Response metrics = call("GET", "/actuator/prometheus", CLIENT, null);
+        assertProblem(api.call("GET", "/actuator/prometheus", null, null), 401);
+        Api.Response metrics = api.call("GET", "/actuator/prometheus", CLIENT, null);
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.body()).contains("embedding_provider_circuit_open");
     }
@@ -143,7 +124,7 @@ class ApiKeyTest extends DatabaseTest {
     @Test
     void onlyHealthAndPrometheusAreExposed() {
         for (String endpoint : new String[] {"env", "configprops", "beans", "heapdump", "threaddump", "loggers", "mappings"}) {
-            assertThat(call("GET", "/actuator/" + endpoint, ADMIN, null).status()).as(endpoint).isEqualTo(404);
+            assertThat(api.call("GET", "/actuator/" + endpoint, ADMIN, null).status()).as(endpoint).isEqualTo(404);
         }
     }
 }

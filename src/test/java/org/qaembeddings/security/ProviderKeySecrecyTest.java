@@ -1,7 +1,5 @@
 package org.qaembeddings.security;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -43,9 +41,7 @@ class ProviderKeySecrecyTest extends DatabaseTest {
     int port;
 
     private Api.Response admin(String method, String path, String json) {
-        return new Api(port).send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
+        return new Api(port).call(method, path, ADMIN, json);
     }
 
     @Test

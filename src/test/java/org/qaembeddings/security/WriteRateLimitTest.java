@@ -1,9 +1,8 @@
 package org.qaembeddings.security;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Clock;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -28,12 +27,11 @@ class WriteRateLimitTest extends DatabaseTest {
 
     @LocalServerPort
     int port;
+    Api api;
 
-    private Api.Response call(String method, String path, String key, String json) {
-        return new Api(port).send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + key)
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
+    @BeforeEach
+    void client() {
+        api = new Api(port);
     }
 
     private long pairs() {
@@ -43,9 +41,9 @@ class WriteRateLimitTest extends DatabaseTest {
     @Test
     void writesOverTheLimitGet429WithRetryAfterAndChangeNothing() {
         for (int i = 0; i < 3; i++) {
-            assertThat(call("POST", "/api/qa-pairs", FIRST, Api.pairJson("q" + i, "a")).status()).isEqualTo(201);
+            assertThat(api.call("POST", "/api/qa-pairs", FIRST, Api.pairJson("q" + i, "a")).status()).isEqualTo(201);
         }
-        Api.Response limited = call("POST", "/api/qa-pairs", FIRST, Api.pairJson("one too many", "a"));
+        Api.Response limited = api.call("POST", "/api/qa-pairs", FIRST, Api.pairJson("one too many", "a"));
 
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.header("Content-Type")).startsWith("application/problem+json");
@@ -53,9 +51,9 @@ class WriteRateLimitTest extends DatabaseTest {
         assertThat(limited.header("Retry-After")).isEqualTo("1000");
         assertThat(pairs()).isEqualTo(3);
         // reads are not limited, and another client has its own bucket
-        assertThat(call("GET", "/api/qa-pairs", FIRST, null).status()).isEqualTo(200);
-        assertThat(call("POST", "/api/qa-pairs", SECOND, Api.pairJson("other client", "a")).status()).isEqualTo(201);
-        assertThat(call("DELETE", "/api/qa-pairs/00000000-0000-0000-0000-000000000001", FIRST, null).status()).isEqualTo(429);
+        assertThat(api.call("GET", "/api/qa-pairs", FIRST, null).status()).isEqualTo(200);
+        assertThat(api.call("POST", "/api/qa-pairs", SECOND, Api.pairJson("other client", "a")).status()).isEqualTo(201);
+        assertThat(api.call("DELETE", "/api/qa-pairs/00000000-0000-0000-0000-000000000001", FIRST, null).status()).isEqualTo(429);
         assertThat(pairs()).isEqualTo(4);
     }
 

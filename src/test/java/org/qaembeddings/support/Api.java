@@ -10,6 +10,8 @@ import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Talks to the running service over real HTTP, as a client would. */
 public final class Api {
 
@@ -54,6 +56,36 @@ public final class Api {
         return send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /**
+     * A JSON call with any method; {@code key} null sends no {@code Authorization} header, else
+     * {@code Bearer <key>}; {@code json} null sends no body.
+     */
+    public Response call(String method, String path, String key, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return send(request);
+    }
+
+    /** Raw bytes with any method and content type, for bodies no JSON library would write. */
+    public Response send(String method, String path, byte[] body, String contentType) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /** An RFC 9457 problem: the status, in the body too, with type, title and detail. */
+    public static void assertProblem(Response response, int status) {
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().path("status").asInt()).isEqualTo(status);
+        assertThat(response.json().path("type").asString()).isEqualTo("about:blank");
+        assertThat(response.json().path("title").asString()).isNotBlank();
+        assertThat(response.json().path("detail").asString()).isNotBlank();
     }
 
     public Response send(HttpRequest.Builder request) {

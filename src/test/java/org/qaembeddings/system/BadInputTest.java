@@ -1,7 +1,5 @@
 package org.qaembeddings.system;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.qaembeddings.support.Api.assertProblem;
 
 /**
  * Bad input of every kind gets a 4xx problem, changes nothing, and the server keeps serving; a
@@ -42,25 +41,12 @@ class BadInputTest extends DatabaseTest {
         api = new Api(port);
     }
 
-    private Api.Response send(String method, String path, byte[] body, String contentType) {
-        return api.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", contentType)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
-    }
-
     private Api.Response sendJson(String method, String path, String body) {
-        return send(method, path, body.getBytes(StandardCharsets.UTF_8), "application/json");
+        return api.send(method, path, body.getBytes(StandardCharsets.UTF_8), "application/json");
     }
 
     private long pairs() {
         return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
-    }
-
-    private static void assertProblem(Api.Response r, int status) {
-        assertThat(r.status()).as(r.body()).isEqualTo(status);
-        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
-        assertThat(r.json().path("status").asInt()).isEqualTo(status);
-        assertThat(r.json().path("detail").asString()).isNotBlank();
     }
 
     @Test
@@ -78,10 +64,10 @@ class BadInputTest extends DatabaseTest {
         byte[] invalid = "{\"question\":\"caf\u00e9?\",\"answer\":\"a\"}".getBytes(StandardCharsets.UTF_8);
         invalid[16] = (byte) 0xC3; // a lead byte followed by an ASCII quote: not UTF-8
         invalid[17] = (byte) 0x28;
-        assertThat(send("POST", "/api/qa-pairs", invalid, "application/json").status()).isBetween(400, 499);
+        assertThat(api.send("POST", "/api/qa-pairs", invalid, "application/json").status()).isBetween(400, 499);
         byte[] lone = {'{', '"', 'q', 'u', 'e', 's', 't', 'i', 'o', 'n', '"', ':', '"', (byte) 0xFF, (byte) 0xFE, '"', ',',
                 '"', 'a', 'n', 's', 'w', 'e', 'r', '"', ':', '"', 'a', '"', '}'};
-        assertThat(send("POST", "/api/qa-pairs", lone, "application/json").status()).isBetween(400, 499);
+        assertThat(api.send("POST", "/api/qa-pairs", lone, "application/json").status()).isBetween(400, 499);
         // a raw (unescaped) control character inside a JSON string is not JSON
         assertProblem(sendJson("POST", "/api/qa-pairs", "{\"question\":\"tab\u0001?\",\"answer\":\"a\"}"), 400);
         // escaped, it is JSON, and the validation refuses it
@@ -97,9 +83,9 @@ class BadInputTest extends DatabaseTest {
     @Test
     void wrongMediaTypesAndEmptyBodiesAreRefused() {
         byte[] pair = Api.pairJson("q?", "a").getBytes(StandardCharsets.UTF_8);
-        assertProblem(send("POST", "/api/qa-pairs", pair, "text/plain"), 415);
-        assertProblem(send("POST", "/api/qa-pairs", pair, "application/xml"), 415);
-        assertProblem(send("POST", "/api/qa-pairs", new byte[0], "application/json"), 400);
+        assertProblem(api.send("POST", "/api/qa-pairs", pair, "text/plain"), 415);
+        assertProblem(api.send("POST", "/api/qa-pairs", pair, "application/xml"), 415);
+        assertProblem(api.send("POST", "/api/qa-pairs", new byte[0], "application/json"), 400);
         assertProblem(sendJson("POST", "/api/qa-pairs", "null"), 400);
         assertThat(pairs()).isZero();
     }
