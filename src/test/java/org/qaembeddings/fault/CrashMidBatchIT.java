@@ -8,11 +8,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
-import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -25,21 +22,9 @@ import static org.awaitility.Awaitility.await;
  * on it in pg_stat_activity, kills it, and only then lets go. A second process (the restart) finds
  * the batch's rows PROCESSING, takes them over when their lease runs out, and embeds them again.
  */
-class CrashMidBatchIT {
+class CrashMidBatchIT extends ProcessTests {
 
-    static final FakeOpenAiServer OPENAI = new FakeOpenAiServer(ProcessTests.DIMENSIONS);
     static final int PAIRS = 30;
-
-    @AfterAll
-    static void stop() {
-        OPENAI.close();
-    }
-
-    @BeforeEach
-    void fresh() throws Exception {
-        ProcessTests.freshSchema();
-        OPENAI.reset();
-    }
 
     private static Map<String, String> settings(String name) {
         Map<String, String> p = ProcessTests.service(name, OPENAI);
@@ -85,10 +70,10 @@ class CrashMidBatchIT {
             }
         }
         assertThat(OPENAI.requests()).as("the first process made exactly the one call, and it was answered").hasSize(1);
-        long processing = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'PROCESSING'").query(Long.class).single();
+        long processing = rowsWithStatus(jdbc, "PROCESSING");
         assertThat(inFlight).as("a whole batch was in flight").hasSize(10);
         assertThat(processing).as("the killed batch is left PROCESSING under its lease").isEqualTo(inFlight.size());
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single()).isZero();
+        assertThat(rowsWithStatus(jdbc, "COMPLETED")).isZero();
 
         // three pairs of the killed batch change after the crash: their final vectors must follow
         List<String> changed = jdbc.sql("""
@@ -103,8 +88,8 @@ class CrashMidBatchIT {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                     .until(() -> ids.stream().allMatch(id -> Pipeline.embeddedForCurrentText(api, id, ProcessTests.DIMENSIONS)));
         }
-        long lost = PAIRS - jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single();
-        long left = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'PROCESSING'").query(Long.class).single();
+        long lost = PAIRS - rowsWithStatus(jdbc, "COMPLETED");
+        long left = rowsWithStatus(jdbc, "PROCESSING");
         long rows = jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single();
         System.out.printf("crash mid-batch: %d pairs, a batch of %d killed between answer and write; after restart "
                 + "%d lost, 0 stale (every vector is its pair's latest text's), %d left PROCESSING, %d embedding rows%n",

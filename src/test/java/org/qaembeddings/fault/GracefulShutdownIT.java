@@ -5,11 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
-import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -22,22 +19,10 @@ import static org.awaitility.Awaitility.await;
  * (PENDING, no attempt charged) before the process exits. Either way nothing is left PROCESSING
  * and a later node embeds every pair.
  */
-class GracefulShutdownIT {
+class GracefulShutdownIT extends ProcessTests {
 
-    static final FakeOpenAiServer OPENAI = new FakeOpenAiServer(ProcessTests.DIMENSIONS);
     static final int PAIRS = 20;
     static final Duration STOP_LIMIT = Duration.ofSeconds(10);
-
-    @AfterAll
-    static void stop() {
-        OPENAI.close();
-    }
-
-    @BeforeEach
-    void fresh() throws Exception {
-        ProcessTests.freshSchema();
-        OPENAI.reset();
-    }
 
     private static Map<String, String> settings(String name) {
         Map<String, String> p = ProcessTests.service(name, OPENAI);
@@ -80,8 +65,8 @@ class GracefulShutdownIT {
 
         int inFlight = OPENAI.requests().get(0).inputs().size();
         assertThat(inFlight).as("a whole batch was in flight").isEqualTo(10);
-        long completed = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single();
-        long processing = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'PROCESSING'").query(Long.class).single();
+        long completed = rowsWithStatus(jdbc, "COMPLETED");
+        long processing = rowsWithStatus(jdbc, "PROCESSING");
         System.out.printf("graceful shutdown, 3 s call: exited %.1f s after SIGTERM; the %d rows of the call COMPLETED: %d; "
                 + "left PROCESSING: %d%n", seconds, inFlight, completed, processing);
         assertThat(seconds).isLessThan(STOP_LIMIT.toSeconds());
@@ -98,7 +83,7 @@ class GracefulShutdownIT {
 
         double seconds = terminateDuringCall("shutdown-hands-back", ids);
 
-        long processing = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'PROCESSING'").query(Long.class).single();
+        long processing = rowsWithStatus(jdbc, "PROCESSING");
         long charged = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE attempts > 0").query(Long.class).single();
         System.out.printf("graceful shutdown, 45 s call: exited %.1f s after SIGTERM; left PROCESSING: %d; attempts charged: %d%n",
                 seconds, processing, charged);

@@ -12,8 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.ServiceProcess;
@@ -28,23 +26,11 @@ import static org.awaitility.Awaitility.await;
  * the provider in exactly one call (no lease runs out here), and written exactly once, for its
  * current text. Writes are counted by a trigger the test puts on the table.
  */
-class ManyWorkersIT {
+class ManyWorkersIT extends ProcessTests {
 
-    static final FakeOpenAiServer OPENAI = new FakeOpenAiServer(ProcessTests.DIMENSIONS);
     static final int PAIRS = 10_000;
     static final int BATCH = 100;
     static final int NODES = 3;
-
-    @AfterAll
-    static void stop() {
-        OPENAI.close();
-    }
-
-    @BeforeEach
-    void fresh() throws Exception {
-        ProcessTests.freshSchema();
-        OPENAI.reset();
-    }
 
     @Test
     void threeNodesEmbedEveryPairOnceAndWriteItOnce() throws Exception {
@@ -84,7 +70,7 @@ class ManyWorkersIT {
             }
             allUp.countDown();
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
-                    jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single() == PAIRS);
+                    rowsWithStatus(jdbc, "COMPLETED") == PAIRS);
         } finally {
             allUp.countDown();
             starter.shutdownNow();

@@ -8,20 +8,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
- * What the process tests (*IT) share: a schema of their own on the real PostgreSQL, dropped before
- * each test, and the settings a service process gets to use it and the provider stand-in.
+ * Base of the process tests (*IT): a schema of their own on the real PostgreSQL, dropped before
+ * each test, a provider stand-in for the whole run (reset before each test), and the settings a
+ * service process gets to use both.
  */
-final class ProcessTests {
+abstract class ProcessTests {
 
     static final String SCHEMA = "qa_embeddings_it";
     static final int DIMENSIONS = 8;
+    /** One server for the whole run, as DatabaseTest's. */
+    static final FakeOpenAiServer OPENAI = new FakeOpenAiServer(DIMENSIONS);
 
-    private ProcessTests() {
+    @BeforeEach
+    void freshSchemaAndProvider() throws SQLException {
+        freshSchema();
+        OPENAI.reset();
     }
 
     static String baseUrl() {
@@ -44,6 +51,12 @@ final class ProcessTests {
 
     static JdbcClient jdbc() {
         return JdbcClient.create(new DriverManagerDataSource(url("it-test"), user(), System.getProperty("test.pg.password", "")));
+    }
+
+    /** How many embedding rows have {@code status}. */
+    static long rowsWithStatus(JdbcClient jdbc, String status) {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = :status").param("status", status)
+                .query(Long.class).single();
     }
 
     /** Drops the schema, so that each test starts empty. */
