@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -29,28 +28,30 @@ class RequestSizeFilter extends OncePerRequestFilter {
     /** Room for the largest valid pair (2,000 + 20,000 characters) even when every character is \\u-escaped. */
     static final long MAX_BODY_BYTES = 256 * 1024;
 
+    private static final String TOO_LARGE = "request body is larger than " + MAX_BODY_BYTES + " bytes";
+
     static final class BodyTooLargeException extends IOException {
         BodyTooLargeException() {
             super("request body over " + MAX_BODY_BYTES + " bytes");
         }
     }
 
+    private final Problems problems;
+
+    RequestSizeFilter(Problems problems) {
+        this.problems = problems;
+    }
+
+    /** The same refusal for a chunked body, found over the limit while MVC reads it. */
     static ProblemDetail problem() {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
-                "request body is larger than " + MAX_BODY_BYTES + " bytes");
-        // written by the filter too, outside the MVC advice that fills in the type elsewhere
-        problem.setType(java.net.URI.create("about:blank"));
-        return problem;
+        return ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, TOO_LARGE);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413,"
-                    + "\"detail\":\"request body is larger than " + MAX_BODY_BYTES + " bytes\"}");
+            problems.write(response, HttpStatus.CONTENT_TOO_LARGE, TOO_LARGE);
             return;
         }
         chain.doFilter(new LimitedRequest(request), response);

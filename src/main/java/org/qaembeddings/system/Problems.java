@@ -1,4 +1,4 @@
-package org.qaembeddings.security;
+package org.qaembeddings.system;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Problem JSON written by the filters, which answer before Spring MVC and its advice see the call. */
 @Component
-class Problems {
+public class Problems {
 
     private final JsonMapper json;
 
@@ -22,7 +22,7 @@ class Problems {
         this.json = json;
     }
 
-    void write(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
+    public void write(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", status.getReasonPhrase());
