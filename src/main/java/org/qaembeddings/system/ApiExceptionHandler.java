@@ -68,25 +68,23 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      * connection went away under the transaction).
      */
     static boolean databaseUnavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.springframework.transaction.TransactionSystemException tx
-                    && (tx.getCause() instanceof java.sql.SQLException || databaseUnavailable(tx.getApplicationException()))) {
-                return true;
-            }
-            if (t instanceof org.springframework.dao.TransientDataAccessException
-                    || t instanceof org.springframework.dao.DataAccessResourceFailureException
-                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
-                    || t instanceof java.sql.SQLTransientException
-                    || t instanceof java.sql.SQLRecoverableException
-                    || t instanceof java.sql.SQLNonTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && List.of("08", "57", "53", "40").contains(sql.getSQLState().substring(0, Math.min(2, sql.getSQLState().length())))) {
-                return true;
-            }
+        return causedBy(e, ApiExceptionHandler::unavailableCause);
+    }
+
+    private static boolean unavailableCause(Throwable t) {
+        if (t instanceof org.springframework.transaction.TransactionSystemException tx) {
+            return tx.getCause() instanceof java.sql.SQLException || databaseUnavailable(tx.getApplicationException());
         }
-        return false;
+        if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                && List.of("08", "57", "53", "40").contains(sql.getSQLState().substring(0, Math.min(2, sql.getSQLState().length())))) {
+            return true;
+        }
+        return t instanceof org.springframework.dao.TransientDataAccessException
+                || t instanceof org.springframework.dao.DataAccessResourceFailureException
+                || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                || t instanceof java.sql.SQLTransientException
+                || t instanceof java.sql.SQLRecoverableException
+                || t instanceof java.sql.SQLNonTransientConnectionException;
     }
 
     @Override
@@ -130,7 +128,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        if (causedBy(ex, RequestSizeFilter.BodyTooLargeException.class)) {
+        if (causedBy(ex, RequestSizeFilter.BodyTooLargeException.class::isInstance)) {
             return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(RequestSizeFilter.problem());
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, unreadableDetail(ex));
@@ -157,9 +155,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return known == null ? "the documented fields" : known.stream().map(String::valueOf).sorted().toList().toString();
     }
 
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    private static boolean causedBy(Throwable e, java.util.function.Predicate<Throwable> cause) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
+            if (cause.test(t)) {
                 return true;
             }
         }
