@@ -8,7 +8,6 @@ import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,12 +22,9 @@ class BudgetTest extends DatabaseTest {
 
     @Autowired
     EmbeddingWorker worker;
-    @LocalServerPort
-    int port;
 
     @Test
     void reachedBudgetPausesProviderCallsButNotSaves() {
-        Api api = new Api(port);
         api.create("First question?", "It is embedded while the budget lasts.");
         assertThat(api.get("/api/embeddings/health").json().path("pausedReason").isNull()).isTrue();
         assertThat(api.get("/actuator/health/embeddings").status()).isEqualTo(200);

@@ -7,14 +7,12 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -31,14 +29,6 @@ class CostTrackingTest extends DatabaseTest {
     CostService costs;
     @Autowired
     EmbeddingWorker worker;
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     /** The stand-in bills one token per whitespace-separated word. */
     private long billedTokens() {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.support.Api;
@@ -12,7 +11,6 @@ import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.system.BadRequestException;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -36,14 +34,6 @@ class BatchEmbeddingTest extends DatabaseTest {
 
     @Autowired
     EmbeddingService embeddings;
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     private List<UUID> createPairs(int n, String prefix) {
         List<UUID> ids = new ArrayList<>();

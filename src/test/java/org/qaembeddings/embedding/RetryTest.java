@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.system.Timestamps;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,9 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RetryTest extends ClockDrivenTest {
 
     private static final String SERVER_ERROR = "{\"error\": {\"message\": \"The server had an error\", \"type\": \"server_error\"}}";
-
-    @LocalServerPort
-    int port;
 
     private UUID insertPair(String question) {
         return insertPair(question, "a");
@@ -99,7 +95,7 @@ class RetryTest extends ClockDrivenTest {
         assertThat(requestTimes).hasSize(5);
         List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true);
         assertThat(deadLetters).extracting(EmbeddingRepository.FailedRow::qaPairId).containsExactly(id);
-        Api.Response listed = new Api(port).get("/api/embeddings/failed?deadLettersOnly=true");
+        Api.Response listed = api.get("/api/embeddings/failed?deadLettersOnly=true");
         assertThat(listed.json().path("items").get(0).path("qaPairId").asString()).isEqualTo(id.toString());
         assertThat(listed.json().path("items").get(0).path("attempts").asInt()).isEqualTo(5);
 

@@ -5,10 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -23,16 +21,12 @@ import static org.awaitility.Awaitility.await;
 })
 class SelfHealingTest extends DatabaseTest {
 
-    @LocalServerPort
-    int port;
-
     @Test
     void transientFailuresHealWithoutAnOperator() {
         AtomicInteger calls = new AtomicInteger();
         OPENAI.behave(request -> calls.incrementAndGet() <= 2
                 ? FakeOpenAiServer.Reply.json(503, "{\"error\": {\"message\": \"overloaded\"}}")
                 : OPENAI.vectors(request));
-        Api api = new Api(port);
 
         String id = api.create("Does it heal?", "After two provider errors, yes.");
 

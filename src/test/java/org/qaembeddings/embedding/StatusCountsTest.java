@@ -15,7 +15,6 @@ import org.qaembeddings.support.Api;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.MutableClock;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +29,6 @@ class StatusCountsTest extends ClockDrivenTest {
 
     @Autowired
     EmbeddingService embeddings;
-    @LocalServerPort
-    int port;
 
     private Map<EmbeddingStatus, Long> actual() {
         Map<EmbeddingStatus, Long> counts = new EnumMap<>(EmbeddingStatus.class);
@@ -55,7 +52,6 @@ class StatusCountsTest extends ClockDrivenTest {
 
     @Test
     void countsFollowEveryKindOfChange() {
-        Api api = new Api(port);
         // the saves over HTTP are stamped by the real clock: this worker's clock starts there
         MutableClock clock = new MutableClock(Instant.now());
         EmbeddingWorker worker = newWorker(clock);
@@ -99,7 +95,6 @@ class StatusCountsTest extends ClockDrivenTest {
 
     @Test
     void startUpRecountRepairsCountsChangedBehindTheServicesBack() {
-        Api api = new Api(port);
         api.create("Counted?", "yes");
         api.create("Counted too?", "yes");
         // an operator's hand edit: the rows move, the counts do not

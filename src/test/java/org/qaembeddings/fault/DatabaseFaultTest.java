@@ -21,7 +21,6 @@ import org.junit.jupiter.api.condition.EnabledIf;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.TestDatabase;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
@@ -51,9 +50,6 @@ class DatabaseFaultTest extends DatabaseTest {
 
     static final String APPLICATION_NAME = "qa-embeddings-fault-test";
 
-    @LocalServerPort
-    int port;
-
     @DynamicPropertySource
     static void applicationName(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.hikari.data-source-properties.ApplicationName", () -> APPLICATION_NAME);
@@ -61,7 +57,6 @@ class DatabaseFaultTest extends DatabaseTest {
 
     @Test
     void killedConnectionsAreSurvivedWithNothingLostOrStuck() throws Exception {
-        Api api = new Api(port);
         Map<String, String> saved = new ConcurrentHashMap<>();
         Set<String> attempted = ConcurrentHashMap.newKeySet();
         Map<Integer, Integer> statuses = new TreeMap<>();

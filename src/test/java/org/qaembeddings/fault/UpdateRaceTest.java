@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,14 +35,10 @@ class UpdateRaceTest extends DatabaseTest {
     static final int CLIENTS = 4;
     static final int UPDATES_PER_CLIENT = 300;
 
-    @LocalServerPort
-    int port;
-
     @Test
     void concurrentUpdatesEndWithTheVectorOfTheFinalText() throws Exception {
         Random delays = new Random(7);
         OPENAI.behave(request -> OPENAI.vectors(request).after(Duration.ofMillis(delays.nextInt(16))));
-        Api api = new Api(port);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < PAIRS; i++) {
             ids.add(api.create("Race question " + i + "?", "first answer"));

@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.embedding.EmbeddingHealthStats;
@@ -21,7 +20,6 @@ import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.system.Timestamps;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -43,14 +41,6 @@ class HealthStatsTest extends DatabaseTest {
     EmbeddingService embeddings;
     @Autowired
     EmbeddingWorker worker;
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     private JsonNode health() {
         Api.Response response = api.get("/api/embeddings/health");

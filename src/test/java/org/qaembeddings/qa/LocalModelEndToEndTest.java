@@ -3,9 +3,7 @@ package org.qaembeddings.qa;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
-import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.JsonNode;
@@ -17,12 +15,8 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = "embedding.provider=local")
 class LocalModelEndToEndTest extends DatabaseTest {
 
-    @LocalServerPort
-    int port;
-
     @Test
     void createQaTriggersEmbeddingWithTheLocalModel() {
-        Api api = new Api(port);
         String id = api.create("How do I reset my password?", "Open Settings, then Security, then Reset password.");
 
         JsonNode embedding = await().atMost(Duration.ofSeconds(30))

@@ -3,30 +3,15 @@ package org.qaembeddings.qa;
 import java.net.URI;
 import java.net.http.HttpRequest;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.qaembeddings.support.Api.assertProblem;
 
 /** The REST contract of /api/qa-pairs, and that bad input is refused whole. */
 class QaApiTest extends DatabaseTest {
-
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void client() {
-        api = new Api(port);
-    }
-
-    private long pairs() {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
-    }
 
     private long embeddings() {
         return jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single();

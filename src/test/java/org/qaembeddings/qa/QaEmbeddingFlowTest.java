@@ -5,12 +5,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import tools.jackson.databind.JsonNode;
 
@@ -21,15 +19,6 @@ import static org.awaitility.Awaitility.await;
 class QaEmbeddingFlowTest extends DatabaseTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void client() {
-        api = new Api(port);
-    }
 
     private JsonNode awaitStatus(String id, String status) {
         return await().atMost(WAIT).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),

@@ -1,11 +1,9 @@
 package org.qaembeddings.security;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,19 +21,6 @@ class ApiKeyTest extends DatabaseTest {
     static final String CLIENT = "client-key-0123456789abcdef";
     static final String ROTATED = "second-key-0123456789abcdef";
     static final String ADMIN = "admin-key-0123456789abcdef";
-
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void client() {
-        api = new Api(port);
-    }
-
-    private long pairs() {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
-    }
 
     @Test
     void callsWithoutKeyAreRefusedAndChangeNothing() {

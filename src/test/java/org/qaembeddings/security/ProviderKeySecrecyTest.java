@@ -10,7 +10,6 @@ import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,11 +36,8 @@ class ProviderKeySecrecyTest extends DatabaseTest {
     static final String PROVIDER_KEY = "sk-test-secret-key-0123456789";
     static final String ADMIN = "admin-key-0123456789abcdef";
 
-    @LocalServerPort
-    int port;
-
     private Api.Response admin(String method, String path, String json) {
-        return new Api(port).call(method, path, ADMIN, json);
+        return api.call(method, path, ADMIN, json);
     }
 
     @Test
@@ -53,7 +49,6 @@ class ProviderKeySecrecyTest extends DatabaseTest {
             return FakeOpenAiServer.Reply.json(status, "{\"error\":{\"message\":\"Incorrect API key provided: " + key
                     + " (request from key " + key.substring(0, 12) + "...)\"}}");
         });
-        Api api = new Api(port);
         String first = admin("POST", "/api/qa-pairs", Api.pairJson("Is my key safe?", "It should be.")).json().path("id").asString();
         String second = admin("POST", "/api/qa-pairs", Api.pairJson("And in a batch?", "Also.")).json().path("id").asString();
 

@@ -2,11 +2,9 @@ package org.qaembeddings.security;
 
 import java.time.Clock;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,19 +22,6 @@ class WriteRateLimitTest extends DatabaseTest {
 
     static final String FIRST = "first-client-0123456789abcdef";
     static final String SECOND = "second-client-0123456789abcdef";
-
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void client() {
-        api = new Api(port);
-    }
-
-    private long pairs() {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
-    }
 
     @Test
     void writesOverTheLimitGet429WithRetryAfterAndChangeNothing() {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -32,6 +33,10 @@ public abstract class DatabaseTest {
 
     @Autowired
     protected JdbcClient jdbc;
+    @LocalServerPort
+    protected int port;
+    /** A client of this test's service, over real HTTP. */
+    protected Api api;
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
@@ -42,11 +47,16 @@ public abstract class DatabaseTest {
 
     @BeforeEach
     void emptyTablesAndResetProvider() {
+        api = new Api(port);
         OPENAI.reset();
         jdbc.sql("DELETE FROM qa_pair").update();
         // the rows went behind the service's back; so do their counts
         jdbc.sql("UPDATE qa_embedding_count SET n = 0").update();
         jdbc.sql("DELETE FROM embedding_cost").update();
         jdbc.sql("DELETE FROM embedding_cost_rollup").update();
+    }
+
+    protected long pairs() {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
     }
 }

@@ -7,11 +7,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,21 +30,8 @@ class BadInputTest extends DatabaseTest {
     private static final long SEED = 20261129L;
     private static final int FUZZ_BODIES = 3000;
 
-    @LocalServerPort
-    int port;
-    Api api;
-
-    @BeforeEach
-    void client() {
-        api = new Api(port);
-    }
-
     private Api.Response sendJson(String method, String path, String body) {
         return api.send(method, path, body.getBytes(StandardCharsets.UTF_8), "application/json");
-    }
-
-    private long pairs() {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
     }
 
     @Test
