@@ -247,14 +247,12 @@ public class EmbeddingWorker {
         Instant now = clock.instant();
         Optional<String> paused = pausedReason(now);
         if (paused.isPresent()) {
-            handBack(items, "not sent: " + paused.get(), now.isBefore(rateLimitedUntil) ? rateLimitedUntil : now);
-            tally.failed(items, "not sent: " + paused.get());
+            handBack(items, "not sent: " + paused.get(), now.isBefore(rateLimitedUntil) ? rateLimitedUntil : now, tally);
             return;
         }
         if (!circuit.tryAcquire()) {
             // another thread took the one probe of a half-open circuit
-            handBack(items, "not sent: " + CIRCUIT_OPEN, now);
-            tally.failed(items, "not sent: " + CIRCUIT_OPEN);
+            handBack(items, "not sent: " + CIRCUIT_OPEN, now, tally);
             return;
         }
         ProviderResult result;
@@ -319,8 +317,7 @@ public class EmbeddingWorker {
             if (until.isAfter(rateLimitedUntil)) {
                 rateLimitedUntil = until;
             }
-            handBack(items, message, until);
-            tally.failed(items, message);
+            handBack(items, message, until, tally);
             return;
         }
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
@@ -340,20 +337,21 @@ public class EmbeddingWorker {
     private void handBackOnShutdown(List<Item> items, Tally tally) {
         boolean interrupted = Thread.interrupted();
         try {
-            handBack(items, "not sent: this node shut down during the call", clock.instant());
+            handBack(items, "not sent: this node shut down during the call", clock.instant(), tally);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
-        tally.failed(items, "not sent: this node shut down during the call");
     }
 
-    private void handBack(List<Item> items, String reason, Instant nextAttemptAt) {
+    /** Returns rows to PENDING without charging the attempt, and reports them not done for {@code reason}. */
+    private void handBack(List<Item> items, String reason, Instant nextAttemptAt, Tally tally) {
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
                 .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), truncate(reason), null, nextAttemptAt))
                 .toList();
         transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
+        tally.failed(items, reason);
     }
 
     private Timer timer(String outcome) {
