@@ -41,10 +41,6 @@ class CircuitBreakerTest extends ClockDrivenTest {
         runFor(span, Duration.ofSeconds(1));
     }
 
-    private long completed() {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single();
-    }
-
     @Test
     void deadProviderIsProbedNotHammered() {
         insertPairs(20);
@@ -71,7 +67,7 @@ class CircuitBreakerTest extends ClockDrivenTest {
         // the provider heals: the next probe succeeds, the circuit closes, every row completes, no operator
         provider(OPENAI::vectors);
         runFor(Duration.ofSeconds(80));
-        assertThat(completed()).isEqualTo(20);
+        assertThat(rowsWithStatus("COMPLETED")).isEqualTo(20);
         assertThat(service.getHealthStats().pausedReason()).isNull();
     }
 

@@ -138,7 +138,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         }
 
         assertThat(OPENAI.allInputs()).hasSize(100).doesNotHaveDuplicates();
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'").query(Long.class).single())
+        assertThat(rowsWithStatus("COMPLETED"))
                 .isEqualTo(100);
         if (TestDatabase.isPostgres()) {
             // on PostgreSQL the two claims ran side by side and split the rows between them

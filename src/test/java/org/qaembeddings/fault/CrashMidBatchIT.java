@@ -15,6 +15,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
 /**
  * A service process is killed with SIGKILL after the provider answered its batch and before the

@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
 /**
  * SIGTERM while a batch is at the provider: a call that answers within the 10 s the scheduler

@@ -19,6 +19,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
 /**
  * Three service processes on one PostgreSQL and 10,000 pending pairs. The provider holds every call

@@ -53,12 +53,6 @@ abstract class ProcessTests {
         return JdbcClient.create(new DriverManagerDataSource(url("it-test"), user(), System.getProperty("test.pg.password", "")));
     }
 
-    /** How many embedding rows have {@code status}. */
-    static long rowsWithStatus(JdbcClient jdbc, String status) {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = :status").param("status", status)
-                .query(Long.class).single();
-    }
-
     /** Drops the schema, so that each test starts empty. */
     static void freshSchema() throws SQLException {
         try (Connection c = DriverManager.getConnection(baseUrl(), user(), System.getProperty("test.pg.password", ""));

@@ -152,8 +152,7 @@ class QaEmbeddingFlowTest extends DatabaseTest {
                 .mapToObj(i -> api.create("Question " + i + "?", "Answer " + i + "."))
                 .toList();
 
-        await().atMost(WAIT).until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'")
-                .query(Long.class).single() == ids.size());
+        await().atMost(WAIT).until(() -> rowsWithStatus("COMPLETED") == ids.size());
         assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.inputs().size()).isBetween(1, 100));
         assertThat(OPENAI.allInputs()).doesNotHaveDuplicates().hasSize(ids.size());
     }

@@ -59,4 +59,8 @@ public abstract class DatabaseTest {
     protected long pairs() {
         return jdbc.sql("SELECT COUNT(*) FROM qa_pair").query(Long.class).single();
     }
+
+    protected long rowsWithStatus(String status) {
+        return TestDatabase.rowsWithStatus(jdbc, status);
+    }
 }

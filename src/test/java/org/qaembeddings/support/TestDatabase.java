@@ -8,6 +8,8 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
+
 /**
  * The database a test run uses, chosen by the system property {@code test.db}: {@code h2} (the
  * default) or {@code postgres} (the real server at {@code test.pg.url}). There is no fallback: when
@@ -26,6 +28,12 @@ public final class TestDatabase {
 
     public static String name() {
         return isPostgres() ? "postgres" : "h2";
+    }
+
+    /** How many embedding rows have {@code status}. */
+    public static long rowsWithStatus(JdbcClient jdbc, String status) {
+        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = :status").param("status", status)
+                .query(Long.class).single();
     }
 
     /** Spring properties for a fresh, empty database (every earlier table dropped). */
