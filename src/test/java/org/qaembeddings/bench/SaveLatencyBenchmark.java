@@ -57,7 +57,7 @@ final class SaveLatencyBenchmark {
                         Service service = services.get(m);
                         service.truncate();
                         List<Double> millis = saves(service, round < 0 ? pairs.subList(0, Math.min(500, pairs.size())) : pairs,
-                                clients);
+                                clients, options.concurrency());
                         if (round >= 0) {
                             p50.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.5));
                             p99.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.99));
@@ -92,9 +92,9 @@ final class SaveLatencyBenchmark {
         }
     }
 
-    private List<Double> saves(Service service, List<Texts.Pair> pairs, ExecutorService clients) throws Exception {
+    /** Saves {@code pairs} from {@code threads} clients at once; returns each save's milliseconds. */
+    static List<Double> saves(Service service, List<Texts.Pair> pairs, ExecutorService clients, int threads) throws Exception {
         List<Future<List<Double>>> results = new ArrayList<>();
-        int threads = options.concurrency();
         for (int c = 0; c < threads; c++) {
             int first = c;
             results.add(clients.submit(() -> {

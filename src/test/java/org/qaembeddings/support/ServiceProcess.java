@@ -19,6 +19,7 @@ import static org.awaitility.Awaitility.await;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** Relative, as the archive was recorded: the JVM uses the archive only for the class path it was made with. */
     private static final Path APP = Path.of("target/app/qa-embeddings.jar");
     private static final Path ARCHIVE = Path.of("target/app/qa-embeddings.jsa");
 
@@ -36,6 +37,18 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts one process with {@code properties} (as --name=value) and waits until it is ready. */
     public static ServiceProcess start(String name, Map<String, String> properties) throws IOException {
+        return start(name, properties, Path.of(""));
+    }
+
+    /**
+     * Starts one process in {@code directory} (where the embedded defaults keep {@code ./data}) with
+     * {@code properties} (as --name=value) and waits until it is ready. Outside the project's own
+     * directory it starts without the class data sharing archive, which is bound to the jar's
+     * relative path.
+     */
+    public static ServiceProcess start(String name, Map<String, String> properties, Path directory) throws IOException {
+        boolean here = directory.toAbsolutePath().normalize().equals(Path.of("").toAbsolutePath());
+        Path app = here ? APP : APP.toAbsolutePath();
         if (!Files.exists(APP)) {
             throw new IllegalStateException(APP + " is missing: the process tests run after package (./mvnw verify)");
         }
@@ -43,16 +56,16 @@ public final class ServiceProcess implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Path logs = Files.createDirectories(Path.of("target/it-logs"));
+        Path logs = Files.createDirectories(Path.of("target/it-logs").toAbsolutePath());
         Path log = logs.resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms32m", "-Xmx512m"));
-        if (Files.exists(ARCHIVE)) {
+        if (here && Files.exists(ARCHIVE)) {
             command.add("-XX:SharedArchiveFile=" + ARCHIVE);
         }
-        command.addAll(List.of("-jar", APP.toString(), "--server.port=" + port));
+        command.addAll(List.of("-jar", app.toString(), "--server.port=" + port));
         properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command).directory(directory.toAbsolutePath().toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ServiceProcess service = new ServiceProcess(name, process, port, log);
         Api api = service.api();
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
