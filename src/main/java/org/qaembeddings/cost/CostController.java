@@ -17,6 +17,13 @@ class CostController {
 
     static final int MAX_DAYS = 366;
     static final int DEFAULT_DAYS = 30;
+    /**
+     * Days a report may name: four-digit years, as ISO 8601 writes them. Outside them a day's
+     * start in a zone, or 30 days before it, can overflow {@link java.time.Instant} or the
+     * database's timestamps.
+     */
+    static final LocalDate FIRST_DAY = LocalDate.of(1, 1, 1);
+    static final LocalDate LAST_DAY = LocalDate.of(9999, 12, 31);
 
     private final CostService costs;
     private final Clock clock;
@@ -37,8 +44,10 @@ class CostController {
         } catch (DateTimeException e) {
             throw new BadRequestException("zone must be a time zone id such as UTC or Europe/Paris, was '" + zone + "'");
         }
+        inRange("from", from);
+        inRange("to", to);
         LocalDate end = to != null ? to : LocalDate.ofInstant(clock.instant(), zoneId);
-        LocalDate start = from != null ? from : end.minusDays(DEFAULT_DAYS - 1);
+        LocalDate start = from != null ? from : latest(FIRST_DAY, end.minusDays(DEFAULT_DAYS - 1));
         if (start.isAfter(end)) {
             throw new BadRequestException("from (" + start + ") must not be after to (" + end + ")");
         }
@@ -46,5 +55,15 @@ class CostController {
             throw new BadRequestException("at most " + MAX_DAYS + " days per report");
         }
         return costs.report(start, end, zoneId);
+    }
+
+    private static void inRange(String parameter, LocalDate day) {
+        if (day != null && (day.isBefore(FIRST_DAY) || day.isAfter(LAST_DAY))) {
+            throw new BadRequestException(parameter + " must be a day from " + FIRST_DAY + " to " + LAST_DAY + ", was " + day);
+        }
+    }
+
+    private static LocalDate latest(LocalDate a, LocalDate b) {
+        return a.isAfter(b) ? a : b;
     }
 }

@@ -1,6 +1,8 @@
 package org.qaembeddings.system;
 
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -32,6 +35,7 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    private static final Pattern QUOTED = Pattern.compile("['\"]([^'\"]{1,100})['\"]");
 
     /** One field that failed validation. */
     record FieldProblem(String field, String message) {
@@ -128,9 +132,6 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        if (causedBy(ex, RequestSizeFilter.BodyTooLargeException.class::isInstance)) {
-            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(RequestSizeFilter.problem());
-        }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, unreadableDetail(ex));
         return ResponseEntity.badRequest().body(problem);
     }
@@ -143,6 +144,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         }
         if (cause instanceof DatabindException mapping && !mapping.getPath().isEmpty()) {
             return "field '" + mapping.getPathReference().replaceAll(".*\\[\"?|\"?]$", "") + "' has the wrong type";
+        }
+        if (cause instanceof StreamReadException read && read.getOriginalMessage() != null
+                && read.getOriginalMessage().startsWith("Duplicate")) {
+            Matcher name = QUOTED.matcher(read.getOriginalMessage());
+            return "a field is given twice" + (name.find() ? " ('" + name.group(1) + "')" : "") + "; send each field once";
         }
         if (cause instanceof JacksonException) {
             return "the body is not valid JSON";

@@ -66,6 +66,45 @@ class BadInputTest extends DatabaseTest {
     }
 
     @Test
+    void textsOfOnlyInvisibleCharactersAreBlank() {
+        List<String> blanks = List.of("\u00a0\u00a0", "\u200b", "\u200b\u200c\u200d\u2060\ufeff", "\u3000 \u2003\t",
+                "\u2028\u2029", "\u180e\u00ad", "\u3164\u115f", "\u2800", " \n\r\t");
+        for (String blank : blanks) {
+            Api.Response question = sendJson("POST", "/api/qa-pairs", Api.pairJson(blank, "an answer"));
+            assertProblem(question, 422);
+            assertThat(question.json().path("errors").get(0).path("field").asString()).isEqualTo("question");
+            assertThat(question.json().path("errors").get(0).path("message").asString()).contains("blank");
+            assertProblem(sendJson("POST", "/api/qa-pairs", Api.pairJson("a question?", blank)), 422);
+        }
+        assertThat(pairs()).isZero();
+        // invisible characters beside visible ones are text
+        assertThat(sendJson("POST", "/api/qa-pairs", Api.pairJson("non\u00a0breaking?", "zero\u200bwidth")).status()).isEqualTo(201);
+    }
+
+    @Test
+    void c1ControlCharactersAreRefusedLikeC0() {
+        for (String control : List.of("\u0080", "\u0085", "\u009b", "\u009f", "\u007f")) {
+            assertProblem(sendJson("POST", "/api/qa-pairs", Api.pairJson("csi " + control + "31m?", "a")), 422);
+            assertProblem(sendJson("POST", "/api/qa-pairs", Api.pairJson("q?", "csi " + control + "31m")), 422);
+        }
+        assertThat(pairs()).isZero();
+        assertThat(sendJson("POST", "/api/qa-pairs", Api.pairJson("latin \u00a0\u00e9\u00ff?", "a")).status()).isEqualTo(201);
+    }
+
+    @Test
+    void duplicateJsonKeysAreRefusedNamingTheField() {
+        Api.Response twice = sendJson("POST", "/api/qa-pairs", "{\"question\":\"first?\",\"answer\":\"a\",\"question\":\"second?\"}");
+        assertProblem(twice, 400);
+        assertThat(twice.json().path("detail").asString()).contains("'question'");
+        String id = api.create("The question?", "The answer.");
+        assertProblem(sendJson("PUT", "/api/qa-pairs/" + id, "{\"question\":\"q?\",\"answer\":\"a\",\"answer\":\"b\"}"), 400);
+        assertProblem(sendJson("POST", "/api/embeddings/batch", "{\"qaPairIds\":[],\"qaPairIds\":[\"" + id + "\"]}"), 400);
+        assertProblem(sendJson("POST", "/api/embeddings/retry", "{\"maxRetries\":1,\"maxRetries\":9}"), 400);
+        assertThat(pairs()).isEqualTo(1);
+        assertThat(api.get("/api/qa-pairs/" + id).json().path("question").asString()).isEqualTo("The question?");
+    }
+
+    @Test
     void wrongMediaTypesAndEmptyBodiesAreRefused() {
         byte[] pair = Api.pairJson("q?", "a").getBytes(StandardCharsets.UTF_8);
         assertProblem(api.send("POST", "/api/qa-pairs", pair, "text/plain"), 415);
@@ -94,7 +133,7 @@ class BadInputTest extends DatabaseTest {
     @Test
     void unknownRoutesMethodsAndPathTricksAreProblems() {
         assertProblem(api.get("/api/qa-pairs/"), 404);
-        assertProblem(api.get("/api/../api/qa-pairs/x"), 404);
+        assertProblem(api.get("/api/../api/qa-pairs/x"), 400);
         assertProblem(sendJson("DELETE", "/api/qa-pairs", "{}"), 405);
         assertProblem(sendJson("PUT", "/api/embeddings/health", "{}"), 405);
         assertProblem(api.get("/api/embeddings/batch"), 405);
