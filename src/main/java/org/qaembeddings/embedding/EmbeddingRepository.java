@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 import org.qaembeddings.provider.ProviderException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -249,6 +251,11 @@ class EmbeddingRepository {
         }
     }
 
+    /** The statuses in the enum's order, as SQL: the one order in which count rows are locked. */
+    private static final String IN_ENUM_ORDER = Arrays.stream(EmbeddingStatus.values())
+            .map(st -> "WHEN '" + st.name() + "' THEN " + st.ordinal())
+            .collect(Collectors.joining(" ", "CASE status ", " END"));
+
     /** Applies the counts, in the enum's order, to one random slot per status. */
     private void move(Counts counts) {
         int slot = ThreadLocalRandom.current().nextInt(COUNT_SLOTS);
@@ -264,10 +271,12 @@ class EmbeddingRepository {
     /**
      * Sets the counts from the rows themselves, and returns how far they were off. Locking every
      * count row first makes the result exact: transactions that moved rows but not yet their
-     * counts are not seen here, and add their counts after this.
+     * counts are not seen here, and add their counts after this. The locks are taken in the order
+     * {@link #move} takes them (the enum's order, then the slot), so a recount at one node's
+     * start-up and another node's moves wait for each other instead of deadlocking.
      */
     Map<EmbeddingStatus, Long> recount() {
-        jdbc.sql("SELECT n FROM qa_embedding_count FOR UPDATE").query(Long.class).list();
+        jdbc.sql("SELECT n FROM qa_embedding_count ORDER BY " + IN_ENUM_ORDER + ", slot FOR UPDATE").query(Long.class).list();
         Map<EmbeddingStatus, Long> before = counts();
         Map<EmbeddingStatus, Long> actual = new EnumMap<>(EmbeddingStatus.class);
         jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
