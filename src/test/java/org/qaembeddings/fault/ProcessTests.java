@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,6 +30,11 @@ abstract class ProcessTests {
     void freshSchemaAndProvider() throws SQLException {
         freshSchema();
         OPENAI.reset();
+    }
+
+    @AfterEach
+    void providerStubsDidNotFail() {
+        OPENAI.assertNoStubFailures();
     }
 
     static String baseUrl() {

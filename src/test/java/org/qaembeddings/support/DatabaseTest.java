@@ -1,5 +1,6 @@
 package org.qaembeddings.support;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -54,6 +55,11 @@ public abstract class DatabaseTest {
         jdbc.sql("UPDATE qa_embedding_count SET n = 0").update();
         jdbc.sql("DELETE FROM embedding_cost").update();
         jdbc.sql("DELETE FROM embedding_cost_rollup").update();
+    }
+
+    @AfterEach
+    void providerStubsDidNotFail() {
+        OPENAI.assertNoStubFailures();
     }
 
     protected long pairs() {

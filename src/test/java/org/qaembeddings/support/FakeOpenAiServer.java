@@ -67,6 +67,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** What a test's stub threw: kept for the test to fail on, never passed off as a provider fault. */
+    private final List<Throwable> stubFailures = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Reply> behaviour;
     private final int dimensions;
 
@@ -96,7 +98,21 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     /** Back to correct answers and an empty request log. */
+    /**
+     * Fails (and forgets them) when a stub threw since the last reset: a broken stub must fail its
+     * test, though the service saw only a failed call and may have carried on regardless.
+     */
+    public void assertNoStubFailures() {
+        if (!stubFailures.isEmpty()) {
+            AssertionError failure = new AssertionError(stubFailures.size() + " provider stub call(s) threw; the first is the cause",
+                    stubFailures.get(0));
+            stubFailures.clear();
+            throw failure;
+        }
+    }
+
     public void reset() {
+        stubFailures.clear();
         behaviour = this::vectors;
         requests.clear();
     }
@@ -171,7 +187,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     exchange.getRequestHeaders().getFirst("Authorization"), dims.isNumber() ? dims.asInt() : null,
                     body.path("encoding_format").isString() ? body.path("encoding_format").asString() : null);
             requests.add(request);
-            Reply reply = behaviour.apply(request);
+            Reply reply;
+            try {
+                reply = behaviour.apply(request);
+            } catch (RuntimeException | Error e) {
+                stubFailures.add(e);
+                exchange.sendResponseHeaders(500, -1);
+                return;
+            }
             if (!reply.delay().isZero()) {
                 try {
                     Thread.sleep(reply.delay().toMillis()); // the delay is the behaviour under test, not synchronisation
