@@ -3,6 +3,11 @@ package org.qaembeddings.cost;
 import java.math.BigDecimal;
 import java.time.Instant;
 
-/** One provider call that consumed tokens. */
-public record CostRecord(Instant timestamp, String model, int tokens, int items, BigDecimal costUsd) {
+/**
+ * One provider call that consumed tokens.
+ *
+ * @param model the model asked for, by which the call is priced and reported
+ * @param answeredModel the model the answer named, when that was another name; else null
+ */
+public record CostRecord(Instant timestamp, String model, String answeredModel, int tokens, int items, BigDecimal costUsd) {
 }

@@ -26,9 +26,10 @@ class CostRepository {
 
     void insert(CostRecord record) {
         jdbc.sql("""
-                INSERT INTO embedding_cost (created_at, model, tokens, items, cost_usd)
-                VALUES (:at, :model, :tokens, :items, :cost)""")
+                INSERT INTO embedding_cost (created_at, model, answered_model, tokens, items, cost_usd)
+                VALUES (:at, :model, :answered, :tokens, :items, :cost)""")
                 .param("at", toDb(record.timestamp())).param("model", record.model())
+                .param("answered", record.answeredModel())
                 .param("tokens", record.tokens()).param("items", record.items()).param("cost", record.costUsd())
                 .update();
     }

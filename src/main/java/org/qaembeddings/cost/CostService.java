@@ -63,10 +63,11 @@ public class CostService {
 
     /**
      * Records one provider call, in a transaction of its own: the tokens were spent whether or not
-     * the vectors are written later.
+     * the vectors are written later. The call is priced and reported by {@code model}, the model
+     * asked for; {@code answeredModel} (null when the same) is kept beside it.
      */
-    public CostRecord record(String model, int tokens, int items, Instant at) {
-        CostRecord record = new CostRecord(at, model, tokens, items, costOf(model, tokens));
+    public CostRecord record(String model, String answeredModel, int tokens, int items, Instant at) {
+        CostRecord record = new CostRecord(at, model, answeredModel, tokens, items, costOf(model, tokens));
         Instant bucket = Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), BUCKET_SECONDS) * BUCKET_SECONDS);
         try {
             write(record, bucket);

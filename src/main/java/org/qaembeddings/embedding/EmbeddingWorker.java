@@ -283,7 +283,9 @@ public class EmbeddingWorker {
             return;
         }
         if (result.promptTokens() > 0) {
-            costs.record(result.model(), result.promptTokens(), items.size(), clock.instant());
+            // priced by the model asked for: OpenAI answers "text-embedding-ada-002-v2" for
+            // "text-embedding-ada-002", and a rate looked up by that name would bill nothing
+            costs.record(provider.model(), answeredModel(result), result.promptTokens(), items.size(), clock.instant());
         }
         List<EmbeddingRepository.Completion> completions = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -291,7 +293,7 @@ public class EmbeddingWorker {
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
-        boolean[] written = transactions.execute(tx -> repository.complete(completions, result.model(), clock.instant()));
+        boolean[] written = transactions.execute(tx -> repository.complete(completions, provider.model(), clock.instant()));
         for (int i = 0; i < items.size(); i++) {
             if (written[i]) {
                 tally.successful++;
@@ -311,8 +313,10 @@ public class EmbeddingWorker {
         }
         if (e.retryAfter() != null) {
             // the provider said when to come back: nobody calls before then, and no attempt is lost;
-            // "Retry-After: 0" still waits the base delay, or a loop of 429s would hammer it
-            Duration wait = e.retryAfter().compareTo(backoff.base()) < 0 ? backoff.base() : e.retryAfter();
+            // "Retry-After: 0" still waits the base delay, or a loop of 429s would hammer it, and no
+            // answer may pause the node for longer than the longest backoff
+            Duration wait = e.retryAfter().compareTo(backoff.base()) < 0 ? backoff.base()
+                    : e.retryAfter().compareTo(backoff.max()) > 0 ? backoff.max() : e.retryAfter();
             Instant until = now.plus(wait);
             if (until.isAfter(rateLimitedUntil)) {
                 rateLimitedUntil = until;
@@ -352,6 +356,11 @@ public class EmbeddingWorker {
                 .toList();
         transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
         tally.failed(items, reason);
+    }
+
+    /** The model the answer named, when it is not the one asked for; else null. */
+    private String answeredModel(ProviderResult result) {
+        return result.model() == null || result.model().equals(provider.model()) ? null : result.model();
     }
 
     private Timer timer(String outcome) {

@@ -1,12 +1,18 @@
 package org.qaembeddings.provider;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +51,13 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             "text-embedding-3-large", 3072,
             "text-embedding-ada-002", 1536);
     private static final int MAX_ERROR_DETAIL = 300;
-    private static final Pattern SECRET_LIKE = Pattern.compile("(sk|key|api)[-_][A-Za-z0-9_\\-]{6,}");
+    /** The longest model name kept from an answer (the column's width). */
+    private static final int MAX_MODEL_NAME = 200;
     private static final Pattern RESET_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    /** {@code Retry-After} in seconds: digits, with a fraction some servers send; nothing else (no sign, exponent, NaN). */
+    private static final Pattern SECONDS = Pattern.compile("\\d{1,40}(\\.\\d{1,9})?");
+    /** Far beyond any pause the worker takes (it caps waits at embedding.retry.max-delay), and far from overflow. */
+    static final Duration LONGEST_WAIT = Duration.ofDays(365);
 
     private final OpenAiProperties properties;
     private final JsonMapper json;
@@ -55,12 +66,14 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     private final URI endpoint;
     private final int dimensions;
     private final Encoding tokenizer = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private final ProviderText providerText;
 
     OpenAiEmbeddingProvider(OpenAiProperties properties, JsonMapper json, HttpClient http, Clock clock) {
         this.properties = properties;
         this.clock = clock;
         this.json = json;
         this.http = http;
+        this.providerText = new ProviderText(properties.apiKey());
         String base = properties.baseUrl().toString();
         this.endpoint = URI.create((base.endsWith("/") ? base : base + "/") + "embeddings");
         this.dimensions = properties.dimensions() != null
@@ -118,20 +131,21 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
     @Override
     public ProviderResult embed(List<String> texts) {
-        HttpResponse<byte[]> response = send(requestBody(texts));
+        List<String> sent = texts.stream().map(this::fit).toList();
+        HttpResponse<byte[]> response = send(requestBody(sent));
         int status = response.statusCode();
         if (status / 100 != 2) {
             throw httpError(response);
         }
-        return parse(response.body(), texts.size());
+        return parse(response.body(), sent);
     }
 
-    private byte[] requestBody(List<String> texts) {
+    private byte[] requestBody(List<String> sent) {
         ObjectNode body = json.createObjectNode();
         body.put("model", properties.model());
         ArrayNode input = body.putArray("input");
-        for (String text : texts) {
-            input.add(fit(text));
+        for (String text : sent) {
+            input.add(text);
         }
         body.put("encoding_format", properties.encodingFormat().wireName());
         if (properties.dimensions() != null) {
@@ -188,41 +202,27 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             if (!message.isString() || message.asString().isBlank()) {
                 return Optional.empty();
             }
-            String text = redact(message.asString());
+            String text = providerText.clean(message.asString());
             return Optional.of(text.length() > MAX_ERROR_DETAIL ? text.substring(0, MAX_ERROR_DETAIL) + "..." : text);
         } catch (JacksonException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }
 
-    /** Providers echo (parts of) a rejected key back in their error message; none of it is kept. */
-    String redact(String message) {
-        String out = message;
-        if (properties.hasApiKey()) {
-            out = out.replace(properties.apiKey(), "***");
-        }
-        return SECRET_LIKE.matcher(out).replaceAll("***");
-    }
-
     /**
      * The wait a rate-limited answer asks for: {@code Retry-After} (seconds or an HTTP date), else
      * the longest of OpenAI's {@code x-ratelimit-reset-requests} / {@code -tokens} ("1s", "6m0s", "20ms").
+     * A value that is negative, not a number, not a date or not a duration counts as absent; a date
+     * in the past is no wait; anything longer than {@link #LONGEST_WAIT} is that (the worker caps it
+     * further, at embedding.retry.max-delay).
      */
     static Duration retryAfter(HttpResponse<?> response, Clock clock) {
         var headers = response.headers();
         Optional<String> retryAfter = headers.firstValue("retry-after");
         if (retryAfter.isPresent()) {
-            String value = retryAfter.get().trim();
-            try {
-                return Duration.ofMillis(Math.max(0, Math.round(Double.parseDouble(value) * 1000)));
-            } catch (NumberFormatException notSeconds) {
-                try {
-                    var at = java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
-                    Duration wait = Duration.between(clock.instant(), at.toInstant());
-                    return wait.isNegative() ? Duration.ZERO : wait;
-                } catch (java.time.format.DateTimeParseException notADate) {
-                    return null;
-                }
+            Duration wait = parseRetryAfter(retryAfter.get().trim(), clock);
+            if (wait != null) {
+                return wait;
             }
         }
         Duration longest = null;
@@ -238,6 +238,24 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         return longest;
     }
 
+    static Duration parseRetryAfter(String value, Clock clock) {
+        if (SECONDS.matcher(value).matches()) {
+            BigDecimal millis = new BigDecimal(value).movePointRight(3);
+            return millis.compareTo(BigDecimal.valueOf(LONGEST_WAIT.toMillis())) >= 0 ? LONGEST_WAIT
+                    : Duration.ofMillis(millis.setScale(0, RoundingMode.HALF_UP).longValue());
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Instant now = clock.instant();
+            if (!at.toInstant().isAfter(now)) {
+                return Duration.ZERO;
+            }
+            return at.toInstant().isAfter(now.plus(LONGEST_WAIT)) ? LONGEST_WAIT : Duration.between(now, at.toInstant());
+        } catch (DateTimeException notADate) {
+            return null;
+        }
+    }
+
     static Duration parseResetDuration(String value) {
         Matcher m = RESET_PART.matcher(value);
         double millis = 0;
@@ -246,7 +264,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             if (m.start() != end) {
                 return null;
             }
-            double n = Double.parseDouble(m.group(1));
+            double n = Double.parseDouble(m.group(1)); // digits only: never negative, at worst infinite
             millis += switch (m.group(2)) {
                 case "ms" -> n;
                 case "s" -> n * 1_000;
@@ -255,10 +273,14 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             };
             end = m.end();
         }
-        return end == 0 || end != value.length() ? null : Duration.ofMillis(Math.round(millis));
+        if (end == 0 || end != value.length()) {
+            return null;
+        }
+        return millis >= LONGEST_WAIT.toMillis() ? LONGEST_WAIT : Duration.ofMillis(Math.round(millis));
     }
 
-    private ProviderResult parse(byte[] body, int expected) {
+    private ProviderResult parse(byte[] body, List<String> sent) {
+        int expected = sent.size();
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -295,12 +317,33 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             }
             vectors[index] = vector;
         }
-        JsonNode promptTokens = root.path("usage").path("prompt_tokens");
-        if (!promptTokens.isIntegralNumber() || promptTokens.asInt() < 0) {
-            throw invalid("response has no usage.prompt_tokens");
+        return new ProviderResult(Arrays.asList(vectors), promptTokens(root.path("usage").path("prompt_tokens"), sent),
+                answeredModel(root.path("model")));
+    }
+
+    /**
+     * The provider's count when it gave a sane one; else (some gateways leave {@code usage} out,
+     * others overflow it) our own count of what was sent, with the model's tokenizer: the call is
+     * billed either way, and never failed for it.
+     */
+    private int promptTokens(JsonNode reported, List<String> sent) {
+        if (reported.isIntegralNumber() && reported.canConvertToInt() && reported.asInt() >= 0) {
+            return reported.asInt();
         }
-        String model = root.path("model").isString() ? root.path("model").asString() : properties.model();
-        return new ProviderResult(Arrays.asList(vectors), promptTokens.asInt(), model);
+        long counted = 0;
+        for (String text : sent) {
+            counted += tokenizer.countTokens(text);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, counted);
+    }
+
+    /** The model the answer names, made safe to store and log; the configured one when it names none. */
+    private String answeredModel(JsonNode model) {
+        if (!model.isString() || model.asString().isBlank()) {
+            return properties.model();
+        }
+        String name = providerText.clean(model.asString());
+        return name.length() > MAX_MODEL_NAME ? name.substring(0, MAX_MODEL_NAME) : name;
     }
 
     private static float[] vector(JsonNode node, int index) {

@@ -26,10 +26,10 @@ class BudgetPeriodTest extends DatabaseTest {
     @Test
     void dailyBudgetCountsTheDayInItsZone() {
         // 400 tokens at 1 USD per 1K: 0.40 USD at 23:00 New York time (EDT) on 10 March, 03:00 UTC on the 11th
-        costs.record("fake-embedding", 400, 1, Instant.parse("2026-03-11T03:00:00Z"));
+        costs.record("fake-embedding", null, 400, 1, Instant.parse("2026-03-11T03:00:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-11T03:30:00Z"))).isEmpty();
 
-        costs.record("fake-embedding", 100, 1, Instant.parse("2026-03-11T03:40:00Z"));
+        costs.record("fake-embedding", null, 100, 1, Instant.parse("2026-03-11T03:40:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-11T03:45:00Z")))
                 .hasValueSatisfying(reason -> assertThat(reason).startsWith("daily budget of 0.5 USD reached")
                         .contains("2026-03-10 America/New_York"));
@@ -40,11 +40,11 @@ class BudgetPeriodTest extends DatabaseTest {
 
     @Test
     void monthlyBudgetCountsTheMonthInItsZone() {
-        costs.record("fake-embedding", 450, 1, Instant.parse("2026-03-05T12:00:00Z"));
-        costs.record("fake-embedding", 450, 1, Instant.parse("2026-03-20T12:00:00Z"));
+        costs.record("fake-embedding", null, 450, 1, Instant.parse("2026-03-05T12:00:00Z"));
+        costs.record("fake-embedding", null, 450, 1, Instant.parse("2026-03-20T12:00:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-25T12:00:00Z"))).isEmpty();
 
-        costs.record("fake-embedding", 100, 1, Instant.parse("2026-03-31T12:00:00Z"));
+        costs.record("fake-embedding", null, 100, 1, Instant.parse("2026-03-31T12:00:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-31T13:00:00Z")))
                 .hasValueSatisfying(reason -> assertThat(reason).startsWith("monthly budget of 1.0 USD reached")
                         .contains("2026-03 America/New_York"));

@@ -90,11 +90,11 @@ class CostTrackingTest extends DatabaseTest {
 
     @Test
     void aggregatesDailyCost() {
-        costs.record("fake-embedding", 100, 3, Instant.parse("2026-05-01T10:00:00Z"));
-        costs.record("fake-embedding", 200, 5, Instant.parse("2026-05-01T23:30:00Z"));
-        costs.record("text-embedding-3-small", 1_000, 10, Instant.parse("2026-05-02T01:00:00Z"));
-        costs.record("text-embedding-3-small", 1_000, 10, Instant.parse("2026-05-02T01:05:00Z"));
-        costs.record("fake-embedding", 999, 1, Instant.parse("2026-05-03T00:00:00Z")); // outside the range
+        costs.record("fake-embedding", null, 100, 3, Instant.parse("2026-05-01T10:00:00Z"));
+        costs.record("fake-embedding", null, 200, 5, Instant.parse("2026-05-01T23:30:00Z"));
+        costs.record("text-embedding-3-small", null, 1_000, 10, Instant.parse("2026-05-02T01:00:00Z"));
+        costs.record("text-embedding-3-small", null, 1_000, 10, Instant.parse("2026-05-02T01:05:00Z"));
+        costs.record("fake-embedding", null, 999, 1, Instant.parse("2026-05-03T00:00:00Z")); // outside the range
 
         CostReport utc = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"), ZoneOffset.UTC);
 
@@ -117,8 +117,8 @@ class CostTrackingTest extends DatabaseTest {
     @Test
     void daysFollowQuarterHourZones() {
         // Kathmandu is UTC+5:45: its 2 May begins at 18:15 UTC on 1 May
-        costs.record("fake-embedding", 10, 1, Instant.parse("2026-05-01T18:14:59Z"));
-        costs.record("fake-embedding", 20, 1, Instant.parse("2026-05-01T18:15:00Z"));
+        costs.record("fake-embedding", null, 10, 1, Instant.parse("2026-05-01T18:14:59Z"));
+        costs.record("fake-embedding", null, 20, 1, Instant.parse("2026-05-01T18:15:00Z"));
 
         CostReport report = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"),
                 ZoneId.of("Asia/Kathmandu"));
@@ -130,8 +130,8 @@ class CostTrackingTest extends DatabaseTest {
 
     @Test
     void costEndpointReportsDailyTotals() {
-        costs.record("fake-embedding", 100, 3, Instant.parse("2026-05-01T10:00:00Z"));
-        costs.record("fake-embedding", 300, 3, Instant.parse("2026-05-01T23:30:00Z"));
+        costs.record("fake-embedding", null, 100, 3, Instant.parse("2026-05-01T10:00:00Z"));
+        costs.record("fake-embedding", null, 300, 3, Instant.parse("2026-05-01T23:30:00Z"));
 
         Api.Response response = api.get("/api/embeddings/costs?from=2026-05-01&to=2026-05-02&zone=Asia/Tokyo");
 
@@ -148,7 +148,7 @@ class CostTrackingTest extends DatabaseTest {
         assertThat(response.json().path("total").path("tokens").asLong()).isEqualTo(400);
         assertThat(response.json().path("zone").asString()).isEqualTo("Asia/Tokyo");
 
-        costs.record("fake-embedding", 1, 1, Instant.parse("2026-05-20T10:00:00Z"));
+        costs.record("fake-embedding", null, 1, 1, Instant.parse("2026-05-20T10:00:00Z"));
         Api.Response tiny = api.get("/api/embeddings/costs?from=2026-05-20&to=2026-05-20");
         assertThat(tiny.body()).as("plain decimals, no exponent").contains("\"costUsd\":0.0005000000").doesNotContain("E-");
 
@@ -174,7 +174,7 @@ class CostTrackingTest extends DatabaseTest {
         try {
             var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
             for (int i = 0; i < 40; i++) {
-                futures.add(pool.submit(() -> costs.record("fake-embedding", 10, 1, at)));
+                futures.add(pool.submit(() -> costs.record("fake-embedding", null, 10, 1, at)));
             }
             for (var f : futures) {
                 f.get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.system.Timestamps;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -146,13 +148,36 @@ class RetryTest extends ClockDrivenTest {
         insertPair("Token limit?");
         provider(request -> requestTimes.size() == 1
                 ? FakeOpenAiServer.Reply.json(429, "{\"error\": {\"message\": \"Rate limit reached\"}}")
-                        .withHeader("x-ratelimit-reset-tokens", "1m30s")
+                        .withHeader("x-ratelimit-reset-tokens", "0m45s")
                         .withHeader("x-ratelimit-reset-requests", "20ms")
                 : OPENAI.vectors(request));
 
         runFor(Duration.ofMinutes(3), Duration.ofSeconds(1));
 
-        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(90));
+        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(45));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Retry-After: 99999999", "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT",
+            "x-ratelimit-reset-requests: 99999h", "x-ratelimit-reset-tokens: 999999999999m0s"})
+    void noWaitTheProviderAsksForPausesTheNodeLongerThanMaxDelay(String header) {
+        UUID id = insertPair("Rate limited for years?");
+        String name = header.substring(0, header.indexOf(':'));
+        String value = header.substring(header.indexOf(':') + 1).trim();
+        provider(request -> requestTimes.size() == 1
+                ? FakeOpenAiServer.Reply.json(429, "{\"error\": {\"message\": \"Rate limit reached\"}}").withHeader(name, value)
+                : OPENAI.vectors(request));
+
+        worker.pollOnce();
+        assertThat(service.getHealthStats().pausedReason()).as("the real end of the pause")
+                .isEqualTo("provider rate limit: no calls before " + T0.plus(properties.backoff().max()));
+        assertThat(service.retryFailedEmbeddings(5).errors()).as("retry is refused only until then").hasSize(1);
+
+        runFor(properties.backoff().max().plusSeconds(1), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).containsExactly(T0, T0.plus(properties.backoff().max()));
+        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(id).attempts()).as("the rate limit cost no attempt").isEqualTo(1);
     }
 
     @Test

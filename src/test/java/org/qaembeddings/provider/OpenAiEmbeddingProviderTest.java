@@ -10,6 +10,7 @@ import java.util.List;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingType;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,11 @@ class OpenAiEmbeddingProviderTest {
     @BeforeEach
     void reset() {
         SERVER.reset();
+    }
+
+    @AfterEach
+    void stubsDidNotFail() {
+        SERVER.assertNoStubFailures();
     }
 
     private OpenAiEmbeddingProvider provider(String baseUrl, Integer dimensions, int maxInputTokens, Duration timeout) {
@@ -161,8 +167,47 @@ class OpenAiEmbeddingProviderTest {
                 + ok + "}", 200).getMessage()).contains("not a number");
         assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
                 + ok + "}", 200).getMessage()).contains("not JSON");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,3,4]}]}", 200)
-                .getMessage()).contains("usage.prompt_tokens");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ",\"usage\":null", ",\"usage\":{}", ",\"usage\":{\"prompt_tokens\":-3}",
+            ",\"usage\":{\"prompt_tokens\":2147483648}", ",\"usage\":{\"prompt_tokens\":99999999999999999999999}",
+            ",\"usage\":{\"prompt_tokens\":1.5}", ",\"usage\":{\"prompt_tokens\":\"12\"}"})
+    void absentOrInsaneTokenCountsAreCountedHereInsteadOfFailingTheCall(String usage) {
+        List<String> texts = List.of("how many tokens are in this text?", "and in this one");
+        SERVER.behave(r -> Reply.json(200, "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
+                + "{\"index\":1,\"embedding\":[1,2,3,4]}]" + usage + "}"));
+
+        ProviderResult result = provider().embed(texts);
+
+        var tokenizer = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+        assertThat(result.promptTokens()).isEqualTo(tokenizer.countTokens(texts.get(0)) + tokenizer.countTokens(texts.get(1)))
+                .isPositive();
+    }
+
+    @Test
+    void theAnswersModelNameIsKeptSafe() {
+        String vectors = "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":1},\"model\":";
+        SERVER.behave(r -> Reply.json(200, vectors + "\"text-embedding-ada-002-v2\"}"));
+        assertThat(provider().embed(List.of("a")).model()).isEqualTo("text-embedding-ada-002-v2");
+        SERVER.behave(r -> Reply.json(200, vectors + "\"evil\\r\\nINFO forged " + KEY.toUpperCase(java.util.Locale.ROOT)
+                + "x".repeat(500) + "\"}"));
+        String model = provider().embed(List.of("a")).model();
+        assertThat(model).doesNotContain("\r").doesNotContain("\n").doesNotContainIgnoringCase(KEY.substring(3)).hasSize(200);
+        SERVER.behave(r -> Reply.json(200, vectors + "42}"));
+        assertThat(provider().embed(List.of("a")).model()).as("no name: the model asked for").isEqualTo("text-embedding-3-small");
+    }
+
+    @Test
+    void providerErrorTextIsEscapedAndMaskedWhateverTheKeysSpelling() {
+        for (String echo : List.of(KEY.toUpperCase(java.util.Locale.ROOT), KEY.substring(3),
+                java.util.Base64.getEncoder().encodeToString(KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                KEY.substring(8, 24))) {
+            ProviderException e = failure("{\"error\":{\"message\":\"bad key " + echo
+                    + "\\r\\n2026-12-01 ERROR forged\\u001b[31m\"}}", 401);
+            assertThat(e.getMessage()).as(echo).doesNotContainIgnoringCase(echo).contains("***")
+                    .doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").contains("\\u000d\\u000a");
+        }
     }
 
     @Test
@@ -177,6 +222,33 @@ class OpenAiEmbeddingProviderTest {
                 .withHeader("x-ratelimit-reset-tokens", "250ms"));
         e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
         assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void waitsThatAreNotANumberADateOrADurationCountAsAbsent() {
+        Clock clock = Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        for (String garbage : List.of("-5", "-0.5", "NaN", "Infinity", "-Infinity", "1e3", "0x10", "5s", "later", "", " ",
+                "1d", "Mon, 99 Foo 2026 00:00:00 GMT")) {
+            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(garbage, clock)).as(garbage).isNull();
+        }
+        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("7", clock)).isEqualTo(Duration.ofSeconds(7));
+        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("0.25", clock)).isEqualTo(Duration.ofMillis(250));
+        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", clock)).as("in the past")
+                .isZero();
+        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("Tue, 01 Dec 2026 12:00:30 GMT", clock))
+                .isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void hugeWaitsAreCutToAYearHereAndNeverOverflow() {
+        Clock clock = Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        for (String huge : List.of("99999999", "9".repeat(40), "Fri, 31 Dec 9999 23:59:59 GMT")) {
+            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(huge, clock)).as(huge).isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
+        }
+        for (String huge : List.of("99999h", "9".repeat(400) + "h", "999999999999999999m0s")) {
+            assertThat(OpenAiEmbeddingProvider.parseResetDuration(huge)).as(huge).isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
+        }
+        assertThat(OpenAiEmbeddingProvider.parseResetDuration("-5s")).isNull();
     }
 
     @Test
