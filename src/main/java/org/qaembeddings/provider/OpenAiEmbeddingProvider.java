@@ -51,6 +51,14 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             "text-embedding-3-large", 3072,
             "text-embedding-ada-002", 1536);
     private static final int MAX_ERROR_DETAIL = 300;
+    /** Bytes one vector value may take as JSON text: a sign, 17 significant digits, a point, an exponent, a comma, spaces. */
+    static final int BYTES_PER_VALUE = 32;
+    /** Vector width allowed when neither the configuration nor the model's name tells it. */
+    static final int WIDEST = 16_384;
+    private static final int ENVELOPE_PER_INPUT = 256;
+    private static final int ENVELOPE = 64 * 1024;
+    /** An error answer is read for its message only. */
+    static final int ERROR_BODY_LIMIT = 64 * 1024;
     /** The longest model name kept from an answer (the column's width). */
     private static final int MAX_MODEL_NAME = 200;
     private static final Pattern RESET_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
@@ -132,7 +140,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     @Override
     public ProviderResult embed(List<String> texts) {
         List<String> sent = texts.stream().map(this::fit).toList();
-        HttpResponse<byte[]> response = send(requestBody(sent));
+        HttpResponse<byte[]> response = send(requestBody(sent), answerLimit(sent.size()));
         int status = response.statusCode();
         if (status / 100 != 2) {
             throw httpError(response);
@@ -154,7 +162,18 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         return json.writeValueAsBytes(body);
     }
 
-    private HttpResponse<byte[]> send(byte[] body) {
+    /**
+     * The most bytes a good answer for {@code inputs} texts can take: each value of each vector
+     * written as a JSON number of at most {@value #BYTES_PER_VALUE} bytes (base64 takes 5.4), plus
+     * room for the envelope. Without a configured or known width, {@value #WIDEST} values are
+     * allowed per vector.
+     */
+    long answerLimit(int inputs) {
+        long width = dimensions > 0 ? dimensions : WIDEST;
+        return inputs * (width * BYTES_PER_VALUE + ENVELOPE_PER_INPUT) + ENVELOPE;
+    }
+
+    private HttpResponse<byte[]> send(byte[] body, long answerLimit) {
         HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
                 .timeout(properties.timeout())
                 .header("Content-Type", "application/json")
@@ -165,7 +184,9 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         }
         // the client's own timeout stops at the response headers; a body trickled slowly would hold
         // a worker for as long as the provider likes, so the whole answer is waited for here
-        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request.build(),
+                info -> info.statusCode() / 100 == 2 ? new LimitedBody(answerLimit, false)
+                        : new LimitedBody(ERROR_BODY_LIMIT, true));
         try {
             return call.get(properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -174,6 +195,12 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpTimeoutException) {
                 throw timedOut();
+            }
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause instanceof LimitedBody.TooLarge tooLarge) {
+                    throw invalid("the answer is longer than " + tooLarge.limit
+                            + " bytes, more than the vectors asked for can take");
+                }
             }
             throw new ProviderException(TRANSIENT, "provider unreachable: " + e.getCause().getClass().getSimpleName(), null, null);
         } catch (InterruptedException e) {

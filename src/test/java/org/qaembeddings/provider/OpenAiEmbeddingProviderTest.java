@@ -1,11 +1,22 @@
 package org.qaembeddings.provider;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -99,8 +110,8 @@ class OpenAiEmbeddingProviderTest {
     @Test
     void invalidBase64AnswersAreRejected() {
         String ok = ",\"usage\":{\"prompt_tokens\":2}}";
-        String nan = java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(16)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(Float.NaN).putFloat(1).putFloat(1).array());
+        String nan = Base64.getEncoder().encodeToString(ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(Float.NaN).putFloat(1).putFloat(1).array());
         assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
                 + "{\"index\":1,\"embedding\":\"%%%\"}]" + ok, 200).getMessage()).contains("neither numbers nor base64");
         assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
@@ -190,7 +201,7 @@ class OpenAiEmbeddingProviderTest {
         String vectors = "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":1},\"model\":";
         SERVER.behave(r -> Reply.json(200, vectors + "\"text-embedding-ada-002-v2\"}"));
         assertThat(provider().embed(List.of("a")).model()).isEqualTo("text-embedding-ada-002-v2");
-        SERVER.behave(r -> Reply.json(200, vectors + "\"evil\\r\\nINFO forged " + KEY.toUpperCase(java.util.Locale.ROOT)
+        SERVER.behave(r -> Reply.json(200, vectors + "\"evil\\r\\nINFO forged " + KEY.toUpperCase(Locale.ROOT)
                 + "x".repeat(500) + "\"}"));
         String model = provider().embed(List.of("a")).model();
         assertThat(model).doesNotContain("\r").doesNotContain("\n").doesNotContainIgnoringCase(KEY.substring(3)).hasSize(200);
@@ -200,13 +211,92 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void providerErrorTextIsEscapedAndMaskedWhateverTheKeysSpelling() {
-        for (String echo : List.of(KEY.toUpperCase(java.util.Locale.ROOT), KEY.substring(3),
-                java.util.Base64.getEncoder().encodeToString(KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        for (String echo : List.of(KEY.toUpperCase(Locale.ROOT), KEY.substring(3),
+                Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)),
                 KEY.substring(8, 24))) {
             ProviderException e = failure("{\"error\":{\"message\":\"bad key " + echo
                     + "\\r\\n2026-12-01 ERROR forged\\u001b[31m\"}}", 401);
             assertThat(e.getMessage()).as(echo).doesNotContainIgnoringCase(echo).contains("***")
                     .doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").contains("\\u000d\\u000a");
+        }
+    }
+
+    /**
+     * A raw socket server that answers every request 200 with a chunked body that never ends:
+     * no HTTP library stands in for a provider this broken.
+     */
+    private static final class EndlessBodyServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0);
+        private final Thread thread = new Thread(this::serve, "endless-body-server");
+        private volatile long sent;
+
+        EndlessBodyServer() throws IOException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String baseUrl() {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
+        }
+
+        private void serve() {
+            while (!socket.isClosed()) {
+                try (Socket client = socket.accept()) {
+                    var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                        // the request's headers; its body is never read, the answer starts at once
+                    }
+                    var out = client.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "21\r\n{\"data\":[{\"index\":0,\"embedding\":[\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    byte[] chunk = ("4000\r\n" + "0.125,".repeat(0x4000 / 6) + "0.1,\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1);
+                    while (true) {
+                        out.write(chunk);
+                        sent += chunk.length;
+                    }
+                } catch (IOException closedByTheClient) {
+                    // the client stopped reading: wait for the next one
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void anEndlessAnswerIsCutAtItsLimitInsteadOfFillingTheHeap() throws Exception {
+        try (EndlessBodyServer endless = new EndlessBodyServer()) {
+            OpenAiEmbeddingProvider provider = provider(endless.baseUrl(), 4, 8191, Duration.ofSeconds(30));
+            ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider.embed(List.of("a", "b")));
+            assertThat(e.getMessage()).contains("longer than " + provider.answerLimit(2) + " bytes");
+            assertThat(provider.answerLimit(2)).as("two vectors of 4 values and their envelope").isLessThan(70_000);
+        }
+    }
+
+    @Test
+    void anOversizedAnswerIsRefusedWholeAndAnOversizedErrorStillSaysItsStatus() {
+        StringBuilder huge = new StringBuilder("{\"data\":[{\"index\":0,\"embedding\":[");
+        huge.append("0.5,".repeat(200_000)).append("0.5]},{\"index\":1,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":2}}");
+        ProviderException big = failure(huge.toString(), 200);
+        assertThat(big.getMessage()).contains("longer than");
+
+        ProviderException error = failure("{\"error\":{\"message\":\"" + "x".repeat(1_000_000) + "\"}}", 500);
+        assertThat(error.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
+        assertThat(error.getMessage()).startsWith("HTTP 500 from provider").hasSizeLessThan(400);
+    }
+
+    @Test
+    void redirectsAreNeverFollowedWithTheKey() {
+        try (FakeOpenAiServer elsewhere = new FakeOpenAiServer(4)) {
+            SERVER.behave(r -> Reply.json(307, "{}").withHeader("Location", elsewhere.baseUrl() + "/embeddings"));
+            ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
+            assertThat(e.getMessage()).contains("HTTP 307");
+            assertThat(elsewhere.requests()).as("the key went nowhere else").isEmpty();
         }
     }
 
@@ -226,7 +316,7 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void waitsThatAreNotANumberADateOrADurationCountAsAbsent() {
-        Clock clock = Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
         for (String garbage : List.of("-5", "-0.5", "NaN", "Infinity", "-Infinity", "1e3", "0x10", "5s", "later", "", " ",
                 "1d", "Mon, 99 Foo 2026 00:00:00 GMT")) {
             assertThat(OpenAiEmbeddingProvider.parseRetryAfter(garbage, clock)).as(garbage).isNull();
@@ -241,7 +331,7 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void hugeWaitsAreCutToAYearHereAndNeverOverflow() {
-        Clock clock = Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
         for (String huge : List.of("99999999", "9".repeat(40), "Fri, 31 Dec 9999 23:59:59 GMT")) {
             assertThat(OpenAiEmbeddingProvider.parseRetryAfter(huge, clock)).as(huge).isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
         }
