@@ -59,18 +59,43 @@ class EmbeddingScheduler implements SmartLifecycle {
 
     private void run() {
         while (running) {
-            int claimed = 0;
-            try {
-                claimed = worker.pollOnce();
-            } catch (RuntimeException e) {
-                // e.g. the database is briefly gone: wait one interval, then try again
-                log.warn("embedding poll failed: {}", e.toString());
-            }
+            int claimed = pollOnceSafely();
             if (claimed < properties.batchSize()) {
                 awaitWakeup();
             } else {
                 wakeups.release();
             }
+        }
+    }
+
+    /**
+     * One poll that cannot end the thread: whatever it throws, an {@link Error} included (an
+     * answer too big for the heap, a broken library), is logged once, the worker has already
+     * handed its rows back, and the failure is shown in {@code pausedReason} and the
+     * {@code embeddings} health contributor until a poll succeeds again.
+     *
+     * @return how many rows were claimed; 0 after a failure, so that the thread waits one interval
+     */
+    int pollOnceSafely() {
+        try {
+            int claimed = worker.pollOnce();
+            if (worker.recovered()) {
+                log.info("embedding worker recovered: polls succeed again");
+            }
+            return claimed;
+        } catch (Throwable t) {
+            boolean first = worker.failed(t);
+            try {
+                if (first && t instanceof Error) {
+                    log.error("embedding worker failed; its rows were handed back and it polls again", t);
+                } else if (first) {
+                    // e.g. the database is briefly gone: wait one interval, then try again
+                    log.warn("embedding poll failed: {}", t.toString());
+                }
+            } catch (Throwable logging) {
+                // with the heap full even logging may fail; the failure is in pausedReason all the same
+            }
+            return 0;
         }
     }
 

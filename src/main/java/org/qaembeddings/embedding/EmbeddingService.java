@@ -126,6 +126,11 @@ public class EmbeddingService {
         return retryFailedEmbeddings(properties.maxRetries());
     }
 
+    /** Why this node's worker cannot embed right now (its polls fail), if it cannot. */
+    public Optional<String> workerFailure() {
+        return worker.failure();
+    }
+
     public EmbeddingHealthStats getHealthStats() {
         Instant now = clock.instant();
         EmbeddingRepository.Stats s = repository.stats(properties.maxRetries());
@@ -134,7 +139,7 @@ public class EmbeddingService {
         Long age = s.oldestPending() == null ? null
                 : Math.max(0, Duration.between(s.oldestPending(), now).toSeconds());
         return new EmbeddingHealthStats(s.pending() + s.processing(), s.processing(), s.failed(), s.deadLetters(),
-                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).orElse(null));
+                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).or(worker::failure).orElse(null));
     }
 
     List<EmbeddingRepository.FailedRow> failed(int page, int size, boolean deadLettersOnly) {

@@ -78,6 +78,8 @@ public class EmbeddingWorker {
     private final DoubleSupplier jitter;
     private final ProviderCircuit circuit;
     private volatile Instant rateLimitedUntil = Instant.MIN;
+    /** Why the last poll failed (the class of what it threw, and since when); null while polls succeed. */
+    private volatile String failure;
 
     @Autowired
     EmbeddingWorker(EmbeddingRepository repository, EmbeddingProvider provider, TransactionTemplate transactions,
@@ -116,6 +118,30 @@ public class EmbeddingWorker {
             return Optional.of(CIRCUIT_OPEN);
         }
         return costs.budgetExhausted(now);
+    }
+
+    /** Why this node's worker cannot embed right now: its polls end in a failure. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Notes a poll that threw; true when it is the first of a run of failures (or another kind of failure). */
+    boolean failed(Throwable thrown) {
+        String previous = failure;
+        String kind = thrown.getClass().getSimpleName();
+        if (previous != null && previous.startsWith("embedding worker failing: " + kind + " ")) {
+            return false;
+        }
+        failure = "embedding worker failing: " + kind + " since " + clock.instant()
+                + "; its rows are handed back and it polls again";
+        return true;
+    }
+
+    /** Notes a poll that succeeded; true when it ends a run of failures. */
+    boolean recovered() {
+        boolean was = failure != null;
+        failure = null;
+        return was;
     }
 
     /**
@@ -213,8 +239,28 @@ public class EmbeddingWorker {
             int tokens = count ? Math.min(provider.countTokens(t), provider.maxInputTokens()) : 0;
             items.add(new Item(row.id(), t, EmbeddingText.hash(t), row.attempts(), tokens));
         }
-        for (List<Item> request : byTokenBudget(items, provider.maxRequestTokens())) {
-            embed(request, tally);
+        List<List<Item>> requests = byTokenBudget(items, provider.maxRequestTokens());
+        int sent = 0;
+        try {
+            for (List<Item> request : requests) {
+                embed(request, tally);
+                sent++;
+            }
+        } catch (RuntimeException | Error e) {
+            // nothing may be left PROCESSING until its lease runs out: the rows of this request and
+            // the next go back (rows already written or failed are no longer PROCESSING and stay)
+            List<Item> left = requests.subList(sent, requests.size()).stream().flatMap(List::stream).toList();
+            handBackAfterFailure(left, e);
+            throw e;
+        }
+    }
+
+    private void handBackAfterFailure(List<Item> items, Throwable cause) {
+        try {
+            handBack(items, "not sent: the worker failed (" + cause.getClass().getSimpleName() + "); it is queued again",
+                    clock.instant(), new Tally());
+        } catch (RuntimeException | Error again) {
+            cause.addSuppressed(again); // the lease hands them back instead
         }
     }
 

@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The {@code embeddings} health contributor: OUT_OF_SERVICE while the budget stops provider
- * calls, DOWN while a pair has waited longer than {@code embedding.health.max-pending-age},
- * UP otherwise. It is not part of the liveness or readiness groups: a stale pipeline needs an
+ * calls, DOWN while this node's worker fails its polls or a pair has waited longer than
+ * {@code embedding.health.max-pending-age}, UP otherwise. It is not part of the liveness or readiness groups: a stale pipeline needs an
  * operator, not a restart, and the node still serves reads and saves.
  */
 @Component("embeddings")
@@ -35,6 +35,7 @@ class EmbeddingsHealthIndicator implements HealthIndicator {
         EmbeddingHealthStats stats = embeddings.getHealthStats();
         Health.Builder health = costs.budgetExhausted(clock.instant())
                 .map(reason -> Health.outOfService().withDetail("reason", reason))
+                .or(() -> embeddings.workerFailure().map(reason -> Health.down().withDetail("reason", reason)))
                 .orElseGet(() -> stats.oldestPendingAgeSeconds() != null
                         && stats.oldestPendingAgeSeconds() > properties.maxPendingAge().toSeconds()
                         ? Health.down().withDetail("reason", "a pair has waited " + stats.oldestPendingAgeSeconds()
