@@ -1,6 +1,5 @@
 package org.qaembeddings.cost;
 
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +48,9 @@ class BudgetTest extends DatabaseTest {
         assertThat(contributor.status()).isEqualTo(503);
         assertThat(contributor.json().path("status").asString()).isEqualTo("OUT_OF_SERVICE");
         assertThat(api.get("/actuator/health/readiness").status()).as("the node still serves").isEqualTo(200);
-        assertThat(UUID.fromString(api.create("Third?", "Saves go on."))).isNotNull();
+        String third = api.create("Third?", "Saves go on.");
+        assertThat(api.get("/api/qa-pairs/" + third).json().path("embedding").path("status").asString())
+                .as("saves go on while the budget is spent").isEqualTo("PENDING");
+        assertThat(OPENAI.requests()).as("and nothing is sent for them").hasSize(1);
     }
 }

@@ -32,8 +32,11 @@ class BackoffTest {
 
     @Test
     void delayIsAPureFunctionOfAttemptsAndDraw() {
-        assertThat(backoff.delay(4, 0.25)).isEqualTo(backoff.delay(4, 0.25));
-        assertThat(backoff.delay(4, 0.25)).isLessThan(backoff.delay(4, 0.75));
+        // ceiling(4) = 16 s: 2 s + u × 14 s, whatever else a call has seen before
+        Backoff same = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
+        backoff.delay(9, 0.9);
+        assertThat(backoff.delay(4, 0.25)).isEqualTo(Duration.ofMillis(5_500)).isEqualTo(same.delay(4, 0.25));
+        assertThat(backoff.delay(4, 0.75)).isEqualTo(Duration.ofMillis(12_500));
     }
 
     @Test

@@ -9,13 +9,19 @@ import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
+import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The seed's Task 17b.5: saving a pair gets it embedded in the background, and nothing more. */
+/**
+ * Saving a pair gets it embedded in the background, and nothing more (the specification's
+ * auto-generation). The provider stand-in may hold a call for as long as a test needs, so the
+ * call's timeout is long: a stalled machine must not time it out first.
+ */
+@TestPropertySource(properties = "embedding.openai.timeout=60s")
 class QaEmbeddingFlowTest extends DatabaseTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
