@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +17,6 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-
-import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.provider.ProviderException;
 import org.qaembeddings.provider.ProviderResult;
@@ -40,7 +38,6 @@ public class EmbeddingWorker {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddingWorker.class);
     private static final int MAX_ERROR_LENGTH = 1000;
-    static final String CIRCUIT_OPEN = "provider circuit open: most recent calls failed, so one probe call goes out at a time";
 
     /** A claimed row, ready to send. */
     private record Item(UUID id, String text, String hash, int attempts, int tokens) {
@@ -66,58 +63,57 @@ public class EmbeddingWorker {
         }
     }
 
+    /** Rows whose own call failed uncharged, remembered at most this many. */
+    private static final int MAX_REMEMBERED = 100_000;
+    /** Single-row calls refused alike in a row, nothing answered between, that make a configuration error. */
+    static final int REFUSALS_FOR_CONFIGURATION = 3;
+
     private final EmbeddingRepository repository;
+    private final ProviderGate gate;
     private final EmbeddingProvider provider;
     private final TransactionTemplate transactions;
     private final Clock clock;
-    private final CostService costs;
-    private final MeterRegistry meters;
     private final EmbeddingText text;
     private final EmbeddingProperties properties;
     private final Backoff backoff;
     private final DoubleSupplier jitter;
-    private final ProviderCircuit circuit;
-    private volatile Instant rateLimitedUntil = Instant.MIN;
+    /**
+     * For each row whose own call failed in a way that may be the provider's (it seemed down, or
+     * it rejected the request as it rejected others) and was handed back uncharged: how many calls
+     * the provider had answered then. Once it has answered another since, the provider is up and
+     * accepts requests, and a new failure of that row points at the row.
+     */
+    private final Map<UUID, Long> failedUncharged = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    });
     /** Why the last poll failed (the class of what it threw, and since when); null while polls succeed. */
     private volatile String failure;
 
     @Autowired
-    EmbeddingWorker(EmbeddingRepository repository, EmbeddingProvider provider, TransactionTemplate transactions,
-            Clock clock, CostService costs, MeterRegistry meters, EmbeddingProperties properties) {
-        this(repository, provider, transactions, clock, costs, meters, properties,
-                () -> ThreadLocalRandom.current().nextDouble());
+    EmbeddingWorker(EmbeddingRepository repository, ProviderGate gate, EmbeddingProvider provider,
+            TransactionTemplate transactions, Clock clock, EmbeddingProperties properties) {
+        this(repository, gate, provider, transactions, clock, properties, () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    EmbeddingWorker(EmbeddingRepository repository, EmbeddingProvider provider, TransactionTemplate transactions,
-            Clock clock, CostService costs, MeterRegistry meters, EmbeddingProperties properties, DoubleSupplier jitter) {
+    EmbeddingWorker(EmbeddingRepository repository, ProviderGate gate, EmbeddingProvider provider,
+            TransactionTemplate transactions, Clock clock, EmbeddingProperties properties, DoubleSupplier jitter) {
         this.repository = repository;
+        this.gate = gate;
         this.provider = provider;
         this.transactions = transactions;
         this.clock = clock;
-        this.costs = costs;
-        this.meters = meters;
         this.text = new EmbeddingText(properties.textTemplate());
         this.properties = properties;
         this.backoff = properties.backoff();
         this.jitter = jitter;
-        this.circuit = new ProviderCircuit(properties.circuit(), clock);
-        meters.gauge("embedding.provider.circuit.open", circuit, c -> switch (c.state()) {
-            case CLOSED, DISABLED, METRICS_ONLY -> 0;
-            case HALF_OPEN -> 0.5;
-            default -> 1;
-        });
     }
 
-    /** Why no provider call may be made at {@code now}: a rate limit still running, an open circuit, or a spent budget. */
+    /** Why no provider call may be made at {@code now}: a pause, an open circuit, or a spent budget. */
     public Optional<String> pausedReason(Instant now) {
-        Instant until = rateLimitedUntil;
-        if (now.isBefore(until)) {
-            return Optional.of("provider rate limit: no calls before " + until);
-        }
-        if (!circuit.permitsCalls()) {
-            return Optional.of(CIRCUIT_OPEN);
-        }
-        return costs.budgetExhausted(now);
+        return gate.pausedReason(now);
     }
 
     /** Why this node's worker cannot embed right now: its polls end in a failure. */
@@ -285,61 +281,40 @@ public class EmbeddingWorker {
     }
 
     /**
-     * One provider call for {@code items}. When the provider rejects the inputs of several items,
-     * one of them may be at fault: the call is split in halves, recursively, so that every good
-     * item is saved and every bad one fails with its own reason.
+     * One provider call for {@code items}, through the gate. When the provider rejects the inputs
+     * of several items, one of them may be at fault: the call is split in halves, recursively, so
+     * that every good item is saved and every bad one fails with its own reason.
      */
     private void embed(List<Item> items, Tally tally) {
-        Instant now = clock.instant();
-        Optional<String> paused = pausedReason(now);
-        if (paused.isPresent()) {
-            handBack(items, "not sent: " + paused.get(), now.isBefore(rateLimitedUntil) ? rateLimitedUntil : now, tally);
-            return;
+        handle(items, gate.call(texts(items), suspected(items)), tally);
+    }
+
+    private static List<String> texts(List<Item> items) {
+        return items.stream().map(Item::text).toList();
+    }
+
+    /** What the outcome of the call for {@code items} does to them. */
+    private void handle(List<Item> items, ProviderGate.Outcome outcome, Tally tally) {
+        if (outcome instanceof ProviderGate.Answered answered) {
+            items.forEach(i -> failedUncharged.remove(i.id()));
+            write(items, answered.result(), tally);
+        } else if (outcome instanceof ProviderGate.NotSent notSent) {
+            handBack(items, "not sent: " + notSent.reason(), notSent.retryAt(), tally);
+        } else if (outcome instanceof ProviderGate.Interrupted) {
+            handBackOnShutdown(items, tally);
+        } else {
+            onFailure(items, (ProviderGate.Failed) outcome, tally);
         }
-        if (!circuit.tryAcquire()) {
-            // another thread took the one probe of a half-open circuit
-            handBack(items, "not sent: " + CIRCUIT_OPEN, now, tally);
-            return;
-        }
-        ProviderResult result;
-        Timer.Sample call = Timer.start(meters);
-        long started = System.nanoTime();
-        try {
-            result = provider.embed(items.stream().map(Item::text).toList());
-            checkShape(result, items.size());
-            call.stop(timer("success"));
-            circuit.succeeded(System.nanoTime() - started);
-        } catch (ProviderException e) {
-            call.stop(timer(e.kind().name().toLowerCase(java.util.Locale.ROOT)));
-            if (Thread.currentThread().isInterrupted()) {
-                circuit.release();
-                handBackOnShutdown(items, tally);
-                return;
-            }
-            circuit.failed(System.nanoTime() - started, e);
-            onFailure(items, e, now, tally);
-            return;
-        } catch (RuntimeException e) {
-            call.stop(timer("error"));
-            log.error("embedding provider failed unexpectedly", e);
-            ProviderException wrapped = new ProviderException(ProviderException.Kind.TRANSIENT,
-                    "unexpected provider error: " + e.getClass().getSimpleName());
-            circuit.failed(System.nanoTime() - started, wrapped);
-            onFailure(items, wrapped, now, tally);
-            return;
-        }
-        if (result.promptTokens() > 0) {
-            // priced by the model asked for: OpenAI answers "text-embedding-ada-002-v2" for
-            // "text-embedding-ada-002", and a rate looked up by that name would bill nothing
-            costs.record(provider.model(), answeredModel(result), result.promptTokens(), items.size(), clock.instant());
-        }
+    }
+
+    private void write(List<Item> items, ProviderResult result, Tally tally) {
         List<EmbeddingRepository.Completion> completions = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             completions.add(new EmbeddingRepository.Completion(items.get(i).id(), items.get(i).hash(),
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
-        boolean[] written = transactions.execute(tx -> repository.complete(completions, provider.model(), clock.instant()));
+        boolean[] written = transactions.execute(tx -> repository.complete(completions, gate.model(), clock.instant()));
         for (int i = 0; i < items.size(); i++) {
             if (written[i]) {
                 tally.successful++;
@@ -349,34 +324,159 @@ public class EmbeddingWorker {
         }
     }
 
-    private void onFailure(List<Item> items, ProviderException e, Instant now, Tally tally) {
-        String message = truncate(e.getMessage());
-        if (e.kind() == ProviderException.Kind.PERMANENT && e.inputRejected() && items.size() > 1) {
-            int half = items.size() / 2;
-            embed(items.subList(0, half), tally);
-            embed(items.subList(half, items.size()), tally);
-            return;
-        }
-        if (e.retryAfter() != null) {
-            // the provider said when to come back: nobody calls before then, and no attempt is lost;
-            // "Retry-After: 0" still waits the base delay, or a loop of 429s would hammer it, and no
-            // answer may pause the node for longer than the longest backoff
-            Duration wait = e.retryAfter().compareTo(backoff.base()) < 0 ? backoff.base()
-                    : e.retryAfter().compareTo(backoff.max()) > 0 ? backoff.max() : e.retryAfter();
-            Instant until = now.plus(wait);
-            if (until.isAfter(rateLimitedUntil)) {
-                rateLimitedUntil = until;
+    /**
+     * Whether every item already failed once, uncharged, as if the provider were down, and the
+     * provider has answered another call since: then it is up, and a new failure points at them.
+     */
+    private boolean suspected(List<Item> items) {
+        long answered = gate.answeredCalls();
+        for (Item item : items) {
+            Long then = failedUncharged.get(item.id());
+            if (then == null || then >= answered) {
+                return false;
             }
-            handBack(items, message, until, tally);
+        }
+        return true;
+    }
+
+    private void onFailure(List<Item> items, ProviderGate.Failed failed, Tally tally) {
+        ProviderException e = failed.error();
+        if (failed.pausedTheNode()) {
+            // the provider's condition (down, rate limiting, refusing every request), not the rows':
+            // they go back uncharged, to be sent when the pause ends
+            if (e.reason() == ProviderException.Reason.UNAVAILABLE) {
+                remember(items);
+            }
+            handBack(items, truncate(e.getMessage()), failed.retryAt(), tally);
             return;
         }
+        if (e.inputRejected()) {
+            onInputRejected(items, e, false, tally);
+        } else if (e.reason() == ProviderException.Reason.UNAVAILABLE && items.size() > 1) {
+            // the provider answers others but not this call: one of its rows may be what breaks it
+            halves(items).forEach(half -> embed(half, tally));
+        } else {
+            charge(items, e, tally);
+        }
+    }
+
+    /**
+     * The provider refused the inputs. One item may be at fault, or the request itself (a model
+     * that takes no {@code dimensions}): the same words for every request. Unless the rows are
+     * known to be at fault (the provider accepted another request since they were refused), the
+     * call is sent again in up to four parts: when every part is refused alike, the request is
+     * at fault and the node pauses as for a configuration error, charging no row; once one part
+     * is answered, the rows are, and halving isolates each bad one. A single row is judged by the
+     * calls before it: the third refusal alike in a row with nothing answered between is a
+     * configuration error.
+     */
+    private void onInputRejected(List<Item> items, ProviderException e, boolean rowsAtFault, Tally tally) {
+        if (rowsAtFault || suspected(items)) {
+            if (items.size() == 1) {
+                charge(items, e, tally);
+                return;
+            }
+            for (List<Item> half : halves(items)) {
+                dispatch(half, gate.call(texts(half), false), true, tally);
+            }
+            return;
+        }
+        if (gate.stillRefusing(e.getMessage())) {
+            refuseEverything(items, e, tally);
+            return;
+        }
+        if (items.size() == 1) {
+            if (gate.rejectedAlike(e.getMessage()) >= REFUSALS_FOR_CONFIGURATION) {
+                refuseEverything(items, e, tally);
+            } else {
+                remember(items);
+                handBack(items, truncate(e.getMessage()), clock.instant(), tally);
+            }
+            return;
+        }
+        List<List<Item>> parts = parts(items, Math.min(4, items.size()));
+        List<ProviderGate.Outcome> outcomes = new ArrayList<>();
+        boolean answered = false;
+        for (List<Item> part : parts) {
+            ProviderGate.Outcome outcome = gate.call(texts(part), false);
+            outcomes.add(outcome);
+            if (!rejectedAlike(outcome, e)) {
+                answered = outcome instanceof ProviderGate.Answered;
+                break;
+            }
+        }
+        if (outcomes.size() == parts.size() && rejectedAlike(outcomes.get(outcomes.size() - 1), e)) {
+            refuseEverything(items, e, tally);
+            return;
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            List<Item> part = parts.get(i);
+            if (i < outcomes.size()) {
+                if (!answered && rejectedAlike(outcomes.get(i), e)) {
+                    // the probe ended on a pause or an outage: nothing is proven against these rows
+                    remember(part);
+                    handBack(part, truncate(e.getMessage()), clock.instant(), tally);
+                } else {
+                    dispatch(part, outcomes.get(i), answered, tally);
+                }
+            } else if (answered) {
+                dispatch(part, gate.call(texts(part), false), true, tally);
+            } else {
+                handBack(part, "not sent: the provider stopped answering while the batch was being checked",
+                        clock.instant(), tally);
+            }
+        }
+    }
+
+    private void dispatch(List<Item> items, ProviderGate.Outcome outcome, boolean rowsAtFault, Tally tally) {
+        if (outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected() && !failed.pausedTheNode()) {
+            onInputRejected(items, failed.error(), rowsAtFault, tally);
+        } else {
+            handle(items, outcome, tally);
+        }
+    }
+
+    private void refuseEverything(List<Item> items, ProviderException e, Tally tally) {
+        Instant until = gate.refuseEverything(e.getMessage(), clock.instant());
+        remember(items);
+        handBack(items, "not sent: the provider rejects every request alike: " + truncate(e.getMessage()), until, tally);
+    }
+
+    /** Fails the rows, charging the attempt their claim took: the failure points at them. */
+    private void charge(List<Item> items, ProviderException e, Tally tally) {
+        String message = truncate(e.getMessage());
+        items.forEach(i -> failedUncharged.remove(i.id()));
+        Instant now = clock.instant();
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
                 .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), message, e.kind(),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
-        int failed = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
+        int failedRows = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
         tally.failed(items, message);
-        log.warn("embedding of {} pairs failed ({}): {}", failed, e.kind(), message);
+        log.warn("embedding of {} pairs failed ({}): {}", failedRows, e.reason(), message);
+    }
+
+    private void remember(List<Item> items) {
+        long answered = gate.answeredCalls();
+        items.forEach(i -> failedUncharged.put(i.id(), answered));
+    }
+
+    private static List<List<Item>> halves(List<Item> items) {
+        return parts(items, 2);
+    }
+
+    /** {@code items} cut into {@code n} consecutive parts of near equal size. */
+    private static List<List<Item>> parts(List<Item> items, int n) {
+        List<List<Item>> parts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            parts.add(items.subList(i * items.size() / n, (i + 1) * items.size() / n));
+        }
+        return parts;
+    }
+
+    private static boolean rejectedAlike(ProviderGate.Outcome outcome, ProviderException parent) {
+        return outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected() && !failed.pausedTheNode()
+                && String.valueOf(failed.error().getMessage()).equals(parent.getMessage());
     }
 
     /**
@@ -402,33 +502,6 @@ public class EmbeddingWorker {
                 .toList();
         transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
         tally.failed(items, reason);
-    }
-
-    /** The model the answer named, when it is not the one asked for; else null. */
-    private String answeredModel(ProviderResult result) {
-        return result.model() == null || result.model().equals(provider.model()) ? null : result.model();
-    }
-
-    private Timer timer(String outcome) {
-        return Timer.builder("embedding.provider.calls")
-                .description("provider calls by outcome")
-                .tag("model", provider.model())
-                .tag("outcome", outcome)
-                .register(meters);
-    }
-
-    private void checkShape(ProviderResult result, int expected) {
-        if (result.vectors().size() != expected) {
-            throw new ProviderException(ProviderException.Kind.TRANSIENT,
-                    "provider returned " + result.vectors().size() + " vectors for " + expected + " texts");
-        }
-        int dimensions = provider.dimensions();
-        for (float[] vector : result.vectors()) {
-            if (vector.length == 0 || (dimensions != 0 && vector.length != dimensions)) {
-                throw new ProviderException(ProviderException.Kind.PERMANENT,
-                        "provider returned a vector of " + vector.length + " dimensions, expected " + dimensions);
-            }
-        }
     }
 
     private static String truncate(String error) {

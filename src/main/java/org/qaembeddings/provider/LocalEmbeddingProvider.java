@@ -145,11 +145,10 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
                 out.add(vector.get());
             }
         } catch (ExecutionException e) {
-            throw new ProviderException(ProviderException.Kind.PERMANENT,
-                    "local model failed: " + e.getCause().getClass().getSimpleName(), null, e.getCause(), true);
+            throw ProviderException.inputRejected("local model failed: " + e.getCause().getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProviderException(ProviderException.Kind.TRANSIENT, "interrupted while embedding", null, e);
+            throw ProviderException.interrupted("interrupted while embedding", e);
         } finally {
             vectors.forEach(v -> v.cancel(true));
         }

@@ -34,8 +34,6 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import static org.qaembeddings.provider.ProviderException.Kind.PERMANENT;
-import static org.qaembeddings.provider.ProviderException.Kind.TRANSIENT;
 
 /**
  * Calls an OpenAI-compatible {@code POST {baseUrl}/embeddings} with the whole batch in one request,
@@ -202,25 +200,32 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
                             + " bytes, more than the vectors asked for can take");
                 }
             }
-            throw new ProviderException(TRANSIENT, "provider unreachable: " + e.getCause().getClass().getSimpleName(), null, null);
+            throw ProviderException.unavailable("provider unreachable: " + e.getCause().getClass().getSimpleName(), null);
         } catch (InterruptedException e) {
             call.cancel(true);
             Thread.currentThread().interrupt();
-            throw new ProviderException(TRANSIENT, "interrupted while calling the provider", null, null);
+            throw ProviderException.interrupted("interrupted while calling the provider", e);
         }
     }
 
     private ProviderException timedOut() {
-        return new ProviderException(TRANSIENT, "provider timed out after " + properties.timeout(), null, null);
+        return ProviderException.unavailable("provider timed out after " + properties.timeout(), null);
     }
 
     private ProviderException httpError(HttpResponse<byte[]> response) {
         int status = response.statusCode();
         String detail = "HTTP " + status + " from provider" + errorMessage(response.body()).map(m -> ": " + m).orElse("");
-        boolean transientStatus = status == 408 || status == 409 || status == 429 || status >= 500;
-        Duration retryAfter = status == 429 || status == 503 ? retryAfter(response, clock) : null;
-        boolean inputRejected = status == 400 || status == 413 || status == 422;
-        return new ProviderException(transientStatus ? TRANSIENT : PERMANENT, detail, retryAfter, null, inputRejected);
+        if (status == 429) {
+            return ProviderException.rateLimited(detail, retryAfter(response, clock));
+        }
+        if (status == 408 || status == 409 || status >= 500) {
+            return ProviderException.unavailable(detail, status == 503 ? retryAfter(response, clock) : null);
+        }
+        if (status == 400 || status == 413 || status == 422) {
+            return ProviderException.inputRejected(detail);
+        }
+        // 401, 403, 404, a redirect (never followed): every request would fail alike
+        return ProviderException.configuration(detail);
     }
 
     private Optional<String> errorMessage(byte[] body) {
@@ -336,7 +341,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             if (width == -1) {
                 width = vector.length;
                 if (dimensions != 0 && width != dimensions) {
-                    throw new ProviderException(PERMANENT, "provider returned " + width
+                    throw ProviderException.configuration("provider returned " + width
                             + " dimensions, expected " + dimensions + " (check embedding.openai.dimensions)");
                 }
             } else if (vector.length != width) {
@@ -418,6 +423,6 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     private static ProviderException invalid(String what) {
-        return new ProviderException(TRANSIENT, "invalid provider response: " + what);
+        return ProviderException.badAnswer("invalid provider response: " + what);
     }
 }

@@ -58,10 +58,10 @@ abstract class ClockDrivenTest extends DatabaseTest {
         requestTimes = new CopyOnWriteArrayList<>();
     }
 
-    /** A fresh worker (its own circuit and rate-limit pause) on {@code clock}. */
+    /** A fresh worker with a gate of its own (its own circuit and pause) on {@code clock}. */
     EmbeddingWorker newWorker(Clock clock) {
-        return new EmbeddingWorker(repository, provider, transactions, clock, costs, new SimpleMeterRegistry(),
-                properties, () -> 0.5);
+        ProviderGate gate = new ProviderGate(provider, costs, clock, new SimpleMeterRegistry(), properties, () -> 0.5);
+        return new EmbeddingWorker(repository, gate, provider, transactions, clock, properties, () -> 0.5);
     }
 
     /** A pair saved as the save path saves it, at the test clock's time. */

@@ -164,25 +164,35 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
     }
 
     @Test
-    void providerFailureMarksRowsFailedWithReason() {
+    void aRefusedKeyPausesTheNodeAndFailsNoRow() {
         UUID id = insertPair("Bad key?", "a");
         OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401,
                 "{\"error\":{\"message\":\"Incorrect API key provided: sk-test-secret-key-0123456789\"}}"));
 
-        assertThat(worker().pollOnce()).isEqualTo(1);
+        assertThat(worker.pollOnce()).isEqualTo(1);
 
         EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
-        assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
-        assertThat(detail.attempts()).isEqualTo(1);
+        assertThat(detail.status()).as("a key every request fails with is not the row's fault").isEqualTo(EmbeddingStatus.PENDING);
+        assertThat(detail.attempts()).isZero();
         assertThat(detail.lastError()).contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
-        // FAILED rows wait for the retry policy; the plain poll leaves them alone
-        assertThat(worker().pollOnce()).isZero();
+        String paused = service.getHealthStats().pausedReason();
+        assertThat(paused).contains("configuration error").contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
+        // no call until the probe is due (2 s with u = 0.5 and the default base delay)
+        assertThat(worker.pollOnce()).isZero();
+        assertThat(OPENAI.requests()).hasSize(1);
+
+        OPENAI.reset(); // the operator fixed the key
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        assertThat(status(id)).isEqualTo("COMPLETED");
+        assertThat(repository.findDetail(id).orElseThrow().attempts()).isEqualTo(1);
+        assertThat(service.getHealthStats().pausedReason()).isNull();
     }
 
     @Test
     void failedRowBecomesPendingAgainWhenItsTextChanges() {
         UUID id = insertPair("Will fail?", "a");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(400, "{\"error\":{\"message\":\"bad input\"}}"));
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
         worker().pollOnce();
         assertThat(status(id)).isEqualTo("FAILED");
         OPENAI.reset();

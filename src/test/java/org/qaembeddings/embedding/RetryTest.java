@@ -35,8 +35,12 @@ class RetryTest extends ClockDrivenTest {
         return insertPair(question, "a");
     }
 
+    /**
+     * The provider answers, but garbage: a failure that points at the call's rows (a 5xx or a
+     * timeout says the provider is down, and charges nothing; see {@link #scheduledPollsHealTransientFailures}).
+     */
     private void alwaysFailing() {
-        provider(request -> FakeOpenAiServer.Reply.json(500, SERVER_ERROR));
+        provider(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
     }
 
     private EmbeddingDetail detail(UUID id) {
@@ -64,7 +68,7 @@ class RetryTest extends ClockDrivenTest {
         alwaysFailing();
         worker.pollOnce();
         assertThat(detail(a).status()).isEqualTo(EmbeddingStatus.FAILED);
-        assertThat(detail(a).lastError()).contains("HTTP 500");
+        assertThat(detail(a).lastError()).contains("invalid provider response");
         assertThat(nextAttemptAt(a)).as("next attempt persisted in the row").isEqualTo(T0.plusSeconds(2));
         assertThat(costRows()).as("a failed call bills nothing").isZero();
 
@@ -157,6 +161,27 @@ class RetryTest extends ClockDrivenTest {
         assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(45));
     }
 
+    @Test
+    void aStormOf429sWithoutHeadersPausesTheNodeAndChargesNoRow() {
+        List<UUID> ids = List.of(insertPair("Storm one?"), insertPair("Storm two?"), insertPair("Storm three?"),
+                insertPair("Storm four?"));
+        provider(request -> requestTimes.size() <= 6
+                ? FakeOpenAiServer.Reply.json(429, "{\"error\": {\"message\": \"Rate limit reached\"}}")
+                : OPENAI.vectors(request));
+
+        runFor(Duration.ofMinutes(5), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).as("six 429s, then the call that embeds all four").hasSize(7);
+        for (int i = 1; i < requestTimes.size(); i++) {
+            assertThat(Duration.between(requestTimes.get(i - 1), requestTimes.get(i)))
+                    .as("the node's pause grows with each 429 in a row").isGreaterThanOrEqualTo(properties.backoff().delay(i, 0.5));
+        }
+        for (UUID id : ids) {
+            assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+            assertThat(detail(id).attempts()).as("a rate limit is not the row's fault").isEqualTo(1);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Retry-After: 99999999", "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT",
             "x-ratelimit-reset-requests: 99999h", "x-ratelimit-reset-tokens: 999999999999m0s"})
@@ -181,20 +206,52 @@ class RetryTest extends ClockDrivenTest {
     }
 
     @Test
-    void permanentFailuresAreNotRetriedAutomatically() {
-        UUID id = insertPair("Rejected?");
-        provider(request -> FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"'$.input' is invalid.\"}}"));
+    void aRejectedInputFailsForGoodOnceTheProviderAcceptsOthers() {
+        UUID bad = insertPair("Rejected?");
+        provider(request -> request.inputs().stream().anyMatch(t -> t.contains("Rejected?"))
+                ? FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"'$.input' is invalid.\"}}")
+                : OPENAI.vectors(request));
 
+        worker.pollOnce();
+        assertThat(detail(bad).status()).as("alone, a refusal may be the request's fault: not charged yet")
+                .isEqualTo(EmbeddingStatus.PENDING);
+        assertThat(detail(bad).attempts()).isZero();
+
+        UUID good = insertPair("Accepted?");
         runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
 
-        assertThat(requestTimes).hasSize(1);
-        assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.FAILED);
+        // the two together are refused; sent apart, the good one is answered, which proves the bad one bad
+        assertThat(requestTimes).hasSize(4);
+        assertThat(detail(good).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(bad).status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(detail(bad).attempts()).isEqualTo(1);
         assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(1);
 
         // the operator's retry does try it again
         provider(OPENAI::vectors);
         assertThat(service.retryFailedEmbeddings().successful()).isEqualTo(1);
-        assertThat(requestTimes).hasSize(2);
+        assertThat(requestTimes).hasSize(5);
+    }
+
+    @Test
+    void aProviderThatRejectsEveryRequestAlikeIsAConfigurationErrorNotAPoisonItem() {
+        for (int i = 0; i < 64; i++) {
+            insertPair("Dimensions " + i + "?");
+        }
+        provider(request -> FakeOpenAiServer.Reply.json(400,
+                "{\"error\": {\"message\": \"This model does not support specifying dimensions.\"}}"));
+
+        runFor(Duration.ofSeconds(30), Duration.ofSeconds(1));
+
+        assertThat(requestTimes.size()).as("the batch and its four parts, then a probe per pause").isLessThanOrEqualTo(10);
+        assertThat(rowsWithStatus("FAILED")).as("no row is failed for the request's fault").isZero();
+        assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding").query(Integer.class).single()).isZero();
+        assertThat(service.getHealthStats().pausedReason()).contains("configuration error")
+                .contains("does not support specifying dimensions");
+
+        provider(OPENAI::vectors); // the operator drops embedding.openai.dimensions
+        runFor(Duration.ofMinutes(2), Duration.ofSeconds(1));
+        assertThat(rowsWithStatus("COMPLETED")).isEqualTo(64);
     }
 
     @Test
@@ -207,7 +264,8 @@ class RetryTest extends ClockDrivenTest {
         runFor(Duration.ofSeconds(10));
 
         assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.COMPLETED);
-        assertThat(detail(id).attempts()).isEqualTo(3);
+        assertThat(detail(id).attempts()).as("the provider's outage cost the row no attempt").isEqualTo(1);
+        // the node paused 2 s, then 3 s (u = 0.5): the backoff is the node's while the provider is down
         assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(2), T0.plusSeconds(5));
     }
 }

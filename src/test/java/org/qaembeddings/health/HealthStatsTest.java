@@ -90,17 +90,21 @@ class HealthStatsTest extends DatabaseTest {
 
     @Test
     void reportsFailedCount() {
-        api.create("Fails for now?", "server error");
-        api.create("Fails too?", "server error");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(500, "{}"));
+        api.create("Fails for now?", "garbled answer");
+        api.create("Fails too?", "garbled answer");
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
         worker.pollOnce();
 
         assertThat(health().path("failedCount").asLong()).isEqualTo(2);
         assertThat(health().path("deadLetterCount").asLong()).as("transient, will be retried").isZero();
         assertThat(health().path("pendingCount").asLong()).isZero();
 
-        api.create("Fails for good?", "bad key");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401, UNAUTHORIZED));
+        // refused with a good pair beside it: sent apart, the good one is answered, the bad one fails for good
+        api.create("Fails for good?", "REJECTED input");
+        api.create("Passes beside it?", "fine");
+        OPENAI.behave(request -> request.inputs().stream().anyMatch(t -> t.contains("REJECTED"))
+                ? FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"bad input\"}}")
+                : OPENAI.vectors(request));
         worker.pollOnce();
 
         assertThat(health().path("failedCount").asLong()).isEqualTo(3);
@@ -115,12 +119,15 @@ class HealthStatsTest extends DatabaseTest {
         worker.pollOnce();
         assertThat(health().path("successRate").asDouble()).isEqualTo(1.0);
 
-        api.create("Bad one?", "no");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401, UNAUTHORIZED));
+        api.create("Bad one?", "REJECTED");
+        api.create("Good three?", "yes");
+        OPENAI.behave(request -> request.inputs().stream().anyMatch(t -> t.contains("REJECTED"))
+                ? FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"bad input\"}}")
+                : OPENAI.vectors(request));
         worker.pollOnce();
 
-        assertThat(health().path("completedCount").asLong()).isEqualTo(2);
-        assertThat(health().path("successRate").asDouble()).isCloseTo(2.0 / 3, within(1e-9));
+        assertThat(health().path("completedCount").asLong()).isEqualTo(3);
+        assertThat(health().path("successRate").asDouble()).isCloseTo(3.0 / 4, within(1e-9));
     }
 
     @Test

@@ -26,6 +26,11 @@ class QaEmbeddingFlowTest extends DatabaseTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
+    private JsonNode awaitLastError(String id, String text) {
+        return await().atMost(WAIT).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
+                e -> e.path("lastError").asString("").contains(text));
+    }
+
     private JsonNode awaitStatus(String id, String status) {
         return await().atMost(WAIT).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
                 e -> status.equals(e.path("status").asString()));
@@ -83,8 +88,11 @@ class QaEmbeddingFlowTest extends DatabaseTest {
 
         assertThat(created.status()).isEqualTo(201);
         String id = created.json().path("id").asString();
-        JsonNode embedding = awaitStatus(id, "FAILED");
-        assertThat(embedding.path("lastError").asString()).contains("HTTP 500").contains("model overloaded");
+        // a provider that fails every call is down: the pair waits, uncharged, with the provider's words
+        JsonNode embedding = awaitLastError(id, "HTTP 500");
+        assertThat(embedding.path("status").asString()).isEqualTo("PENDING");
+        assertThat(embedding.path("attempts").asInt()).isZero();
+        assertThat(embedding.path("lastError").asString()).contains("model overloaded");
         assertThat(embedding.has("vector")).isFalse();
         Api.Response pair = api.get("/api/qa-pairs/" + id);
         assertThat(pair.status()).isEqualTo(200);
@@ -115,7 +123,7 @@ class QaEmbeddingFlowTest extends DatabaseTest {
                 .isEqualTo("PROCESSING");
 
         release.countDown();
-        awaitStatus(first, "FAILED");
+        assertThat(awaitLastError(first, "HTTP 503").path("status").asString()).isEqualTo("PENDING");
     }
 
     @Test

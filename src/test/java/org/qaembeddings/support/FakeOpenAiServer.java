@@ -46,6 +46,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             return new Reply(status, Map.of(), body, Duration.ZERO, Duration.ZERO);
         }
 
+        /** No answer at all: the connection is closed as soon as the request is read, as by a dead backend. */
+        public static Reply connectionDropped() {
+            return new Reply(DROP, Map.of(), "", Duration.ZERO, Duration.ZERO);
+        }
+
         public Reply withHeader(String name, String value) {
             Map<String, String> h = new java.util.HashMap<>(headers);
             h.put(name, value);
@@ -63,6 +68,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The status of {@link Reply#connectionDropped()}: nothing is sent. */
+    private static final int DROP = -1;
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -194,6 +201,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 stubFailures.add(e);
                 exchange.sendResponseHeaders(500, -1);
                 return;
+            }
+            if (reply.status() == DROP) {
+                return; // closing the exchange unanswered drops the connection
             }
             if (!reply.delay().isZero()) {
                 try {
