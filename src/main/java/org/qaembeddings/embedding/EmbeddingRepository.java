@@ -26,7 +26,8 @@ import static org.qaembeddings.system.Timestamps.fromDb;
 import static org.qaembeddings.system.Timestamps.toDb;
 
 /**
- * The qa_embedding table. Every write that finishes a row is a compare-and-set on its text hash.
+ * The qa_embedding table. Every write that finishes a row is a compare-and-set on its text hash
+ * and on the token of the claim it came from (a fenced claim).
  * Every method that moves rows between statuses also moves their counts in qa_embedding_count,
  * and must run in the caller's transaction so that both commit together. Counts are written
  * after the rows and in one fixed order (by status), so that transactions never wait on each
@@ -35,16 +36,20 @@ import static org.qaembeddings.system.Timestamps.toDb;
 @Repository
 class EmbeddingRepository {
 
-    /** A claimed row with the text it is to be embedded from, read in the claiming transaction. */
-    record Claimed(UUID id, String question, String answer, int attempts) {
+    /**
+     * A claimed row with the text it is to be embedded from, read in the claiming transaction, and
+     * the token of the claim, which every later write of the row must name.
+     */
+    record Claimed(UUID id, String question, String answer, int attempts, long claim) {
     }
 
-    /** A vector for the text whose hash is {@code textHash}. */
-    record Completion(UUID id, String textHash, float[] vector) {
+    /** A vector for the text whose hash is {@code textHash}, from the claim {@code claim}. */
+    record Completion(UUID id, String textHash, long claim, float[] vector) {
     }
 
     /** A claimed row handed back: FAILED, or PENDING again without losing an attempt. */
-    record Outcome(UUID id, String textHash, String error, ProviderException.Kind kind, Instant nextAttemptAt) {
+    record Outcome(UUID id, String textHash, long claim, String error, ProviderException.Kind kind,
+            Instant nextAttemptAt) {
     }
 
     /** Where one row stands, for callers that ask about specific pairs. */
@@ -174,11 +179,13 @@ class EmbeddingRepository {
             move(moved);
             return List.of();
         }
+        long claim = ThreadLocalRandom.current().nextLong();
         jdbc.sql("""
                 UPDATE qa_embedding
-                   SET status = 'PROCESSING', lease_until = :lease, attempts = attempts + 1, updated_at = :now
+                   SET status = 'PROCESSING', lease_until = :lease, attempts = attempts + 1, claim_token = :claim,
+                       updated_at = :now
                  WHERE qa_pair_id IN (:ids)""")
-                .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids)
+                .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids).param("claim", claim)
                 .update();
         move(moved);
         return jdbc.sql("""
@@ -188,7 +195,7 @@ class EmbeddingRepository {
                  ORDER BY e.next_attempt_at, q.id""")
                 .param("ids", ids)
                 .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("question"),
-                        rs.getString("answer"), rs.getInt("attempts")))
+                        rs.getString("answer"), rs.getInt("attempts"), claim))
                 .list();
     }
 
@@ -204,7 +211,7 @@ class EmbeddingRepository {
     boolean[] complete(List<Completion> completions, String model, Instant now) {
         MapSqlParameterSource[] rows = completions.stream()
                 .map(c -> new MapSqlParameterSource()
-                        .addValue("id", c.id()).addValue("hash", c.textHash())
+                        .addValue("id", c.id()).addValue("hash", c.textHash()).addValue("claim", c.claim())
                         .addValue("vector", Vectors.toBytes(c.vector())).addValue("dimensions", c.vector().length)
                         .addValue("model", model).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);
@@ -213,7 +220,7 @@ class EmbeddingRepository {
                    SET status = 'COMPLETED', vector = :vector, dimensions = :dimensions, model = :model,
                        pending_since = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
                        error_kind = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", rows));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""", rows));
         int n = count(written);
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
         return written;
@@ -225,7 +232,8 @@ class EmbeddingRepository {
                 UPDATE qa_embedding
                    SET status = 'FAILED', last_error = :error, error_kind = :kind, next_attempt_at = :next,
                        lease_until = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now))));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""",
+                params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
         return n;
     }
@@ -236,7 +244,8 @@ class EmbeddingRepository {
                 UPDATE qa_embedding
                    SET status = 'PENDING', last_error = :error, error_kind = NULL, next_attempt_at = :next,
                        lease_until = NULL, attempts = attempts - 1, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING'""", params(outcomes, now))));
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""",
+                params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
         return n;
     }
@@ -308,7 +317,8 @@ class EmbeddingRepository {
     private static MapSqlParameterSource[] params(List<Outcome> outcomes, Instant now) {
         return outcomes.stream()
                 .map(o -> new MapSqlParameterSource()
-                        .addValue("id", o.id()).addValue("hash", o.textHash()).addValue("error", o.error())
+                        .addValue("id", o.id()).addValue("hash", o.textHash()).addValue("claim", o.claim())
+                        .addValue("error", o.error())
                         .addValue("kind", o.kind() == null ? null : o.kind().name())
                         .addValue("next", toDb(o.nextAttemptAt())).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);

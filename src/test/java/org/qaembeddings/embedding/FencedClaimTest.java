@@ -1,0 +1,72 @@
+package org.qaembeddings.embedding;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.qaembeddings.support.FakeOpenAiServer.Reply;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A worker whose lease ran out mid-call (a GC pause, a slow provider) must not write rows another
+ * worker has claimed since: every write names the claim it came from. The first worker's call is
+ * held past its lease; a second worker claims the rows and its call is held too; the first then
+ * comes back with a garbled answer (which would fail the rows), the second with vectors.
+ */
+@TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.lease=30s"})
+class FencedClaimTest extends ClockDrivenTest {
+
+    @Test
+    void aWorkerWhoseLeaseRanOutCannotOverwriteTheNextClaim() throws Exception {
+        List<UUID> ids = List.of(insertPair("Fenced one?", "a"), insertPair("Fenced two?", "b"));
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        provider(request -> {
+            boolean first = requestTimes.size() == 1;
+            try {
+                (first ? releaseFirst : releaseSecond).await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return first ? Reply.json(200, "{\"data\": \"garbled\"}") : OPENAI.vectors(request);
+        });
+        EmbeddingWorker late = worker;
+        EmbeddingWorker next = newWorker(clock);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> lateCall = threads.submit(late::pollOnce);
+            await().atMost(Duration.ofSeconds(20)).until(() -> OPENAI.requests().size() == 1);
+            clock.advance(Duration.ofSeconds(31)); // the first claim's lease runs out mid-call
+            Future<Integer> nextCall = threads.submit(next::pollOnce);
+            await().atMost(Duration.ofSeconds(20)).until(() -> OPENAI.requests().size() == 2);
+
+            releaseFirst.countDown();
+            assertThat(lateCall.get(20, TimeUnit.SECONDS)).isEqualTo(2);
+            for (UUID id : ids) {
+                EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+                assertThat(detail.status()).as("the late failure changed nothing").isEqualTo(EmbeddingStatus.PROCESSING);
+                assertThat(detail.lastError()).isNull();
+            }
+            releaseSecond.countDown();
+            assertThat(nextCall.get(20, TimeUnit.SECONDS)).isEqualTo(2);
+        } finally {
+            releaseFirst.countDown();
+            releaseSecond.countDown();
+            threads.shutdownNow();
+        }
+        for (UUID id : ids) {
+            EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+            assertThat(detail.status()).as("the second claim's result stands").isEqualTo(EmbeddingStatus.COMPLETED);
+            assertThat(detail.attempts()).as("two claims, no failure charged").isEqualTo(2);
+        }
+    }
+}
