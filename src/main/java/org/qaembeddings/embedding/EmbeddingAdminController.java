@@ -10,6 +10,8 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
+import org.qaembeddings.system.BadRequestException;
+import org.qaembeddings.system.WorkBeganException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -40,14 +42,26 @@ class EmbeddingAdminController {
 
     @PostMapping("/api/embeddings/batch")
     BatchResult batch(@Valid @RequestBody BatchRequest request) {
-        return embeddings.batchGenerate(request.qaPairIds());
+        try {
+            return embeddings.batchGenerate(request.qaPairIds());
+        } catch (BadRequestException refusedBeforeAnyWork) {
+            throw refusedBeforeAnyWork;
+        } catch (RuntimeException e) {
+            throw new WorkBeganException(e);
+        }
     }
 
     @PostMapping("/api/embeddings/retry")
     BatchResult retry(@RequestBody(required = false) RetryRequest request) {
-        return request == null || request.maxRetries() == null
-                ? embeddings.retryFailedEmbeddings()
-                : embeddings.retryFailedEmbeddings(request.maxRetries());
+        try {
+            return request == null || request.maxRetries() == null
+                    ? embeddings.retryFailedEmbeddings()
+                    : embeddings.retryFailedEmbeddings(request.maxRetries());
+        } catch (BadRequestException refusedBeforeAnyWork) {
+            throw refusedBeforeAnyWork;
+        } catch (RuntimeException e) {
+            throw new WorkBeganException(e);
+        }
     }
 
     /** Failed rows, oldest first; {@code deadLettersOnly} keeps those that will not be retried automatically. */

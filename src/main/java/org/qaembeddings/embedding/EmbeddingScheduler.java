@@ -84,16 +84,16 @@ class EmbeddingScheduler implements SmartLifecycle {
             }
             return claimed;
         } catch (Throwable t) {
-            boolean first = worker.failed(t);
             try {
+                boolean first = worker.failed(t);
                 if (first && t instanceof Error) {
                     log.error("embedding worker failed; its rows were handed back and it polls again", t);
                 } else if (first) {
                     // e.g. the database is briefly gone: wait one interval, then try again
                     log.warn("embedding poll failed: {}", t.toString());
                 }
-            } catch (Throwable logging) {
-                // with the heap full even logging may fail; the failure is in pausedReason all the same
+            } catch (Throwable again) {
+                // with the heap full even noting or logging it may fail; the thread goes on all the same
             }
             return 0;
         }

@@ -40,7 +40,7 @@ public class EmbeddingWorker {
     private static final int MAX_ERROR_LENGTH = 1000;
 
     /** A claimed row, ready to send. */
-    private record Item(UUID id, String text, String hash, int attempts, int tokens) {
+    private record Item(UUID id, String text, String hash, int attempts, int tokens, long claim) {
     }
 
     /** Counts and messages of one batch. */
@@ -233,7 +233,7 @@ public class EmbeddingWorker {
             EmbeddingRepository.Claimed row = claimed.get(i);
             String t = rendered.get(i);
             int tokens = count ? Math.min(provider.countTokens(t), provider.maxInputTokens()) : 0;
-            items.add(new Item(row.id(), t, EmbeddingText.hash(t), row.attempts(), tokens));
+            items.add(new Item(row.id(), t, EmbeddingText.hash(t), row.attempts(), tokens, row.claim()));
         }
         List<List<Item>> requests = byTokenBudget(items, provider.maxRequestTokens());
         int sent = 0;
@@ -310,7 +310,7 @@ public class EmbeddingWorker {
     private void write(List<Item> items, ProviderResult result, Tally tally) {
         List<EmbeddingRepository.Completion> completions = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
-            completions.add(new EmbeddingRepository.Completion(items.get(i).id(), items.get(i).hash(),
+            completions.add(new EmbeddingRepository.Completion(items.get(i).id(), items.get(i).hash(), items.get(i).claim(),
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
@@ -319,7 +319,8 @@ public class EmbeddingWorker {
             if (written[i]) {
                 tally.successful++;
             } else {
-                tally.failed(items.get(i).id(), "not written: its text changed while it was being embedded (it is queued again), or its lease ran out");
+                tally.failed(items.get(i).id(), "not written: its text changed while it was being embedded (it is queued again), "
+                        + "or its lease ran out and another worker claimed it");
             }
         }
     }
@@ -448,7 +449,7 @@ public class EmbeddingWorker {
         items.forEach(i -> failedUncharged.remove(i.id()));
         Instant now = clock.instant();
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), message, e.kind(),
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), i.claim(), message, e.kind(),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
         int failedRows = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
@@ -498,7 +499,7 @@ public class EmbeddingWorker {
     /** Returns rows to PENDING without charging the attempt, and reports them not done for {@code reason}. */
     private void handBack(List<Item> items, String reason, Instant nextAttemptAt, Tally tally) {
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), truncate(reason), null, nextAttemptAt))
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), i.claim(), truncate(reason), null, nextAttemptAt))
                 .toList();
         transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
         tally.failed(items, reason);

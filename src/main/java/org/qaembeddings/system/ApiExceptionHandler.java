@@ -51,6 +51,26 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
     }
 
+    @ExceptionHandler(WorkBeganException.class)
+    ResponseEntity<ProblemDetail> workBegan(WorkBeganException e) {
+        boolean database = databaseUnavailable(e.getCause());
+        HttpStatus status = database ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.INTERNAL_SERVER_ERROR;
+        if (database) {
+            log.warn("batch or retry failed, database unavailable: {}", e.getCause().toString());
+        } else {
+            log.error("batch or retry failed", e.getCause());
+        }
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, "the request failed after it began"
+                + (database ? " (the database is unavailable)" : "") + ": it may have claimed pairs and made (and billed) "
+                + "provider calls; claimed pairs go back to the queue, at once or when their lease runs out. "
+                + "See GET /api/embeddings/health and /api/embeddings/costs before sending it again");
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(status);
+        if (database) {
+            answer.header(HttpHeaders.RETRY_AFTER, "1");
+        }
+        return answer.body(problem);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         if (databaseUnavailable(e)) {

@@ -191,6 +191,32 @@ class BatchEmbeddingTest extends DatabaseTest {
     }
 
     @Test
+    void aBatchThatFailsAfterItBeganSaysWhatMayHaveChanged() {
+        List<UUID> ids = createPairs(2, "Fails at the write");
+        // the provider answers, and meanwhile the table starts refusing finished rows: the write fails
+        OPENAI.behave(request -> {
+            jdbc.sql("ALTER TABLE qa_embedding ADD CONSTRAINT test_no_completed CHECK (status <> 'COMPLETED')").update();
+            return OPENAI.vectors(request);
+        });
+        try {
+            Api.Response response = api.post("/api/embeddings/batch", batchJson(ids));
+
+            Api.assertProblem(response, 500);
+            assertThat(response.json().path("detail").asString()).contains("after it began").contains("billed")
+                    .doesNotContain("nothing was changed");
+        } finally {
+            jdbc.sql("ALTER TABLE qa_embedding DROP CONSTRAINT test_no_completed").update();
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single()).as("the call was billed")
+                .isEqualTo(1);
+        for (UUID id : ids) {
+            JsonNode e = embedding(id);
+            assertThat(e.path("status").asString()).as("handed back at once").isEqualTo("PENDING");
+            assertThat(e.path("attempts").asInt()).isZero();
+        }
+    }
+
+    @Test
     void batchRejectsMalformedRequests() {
         assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [\"not-a-uuid\"]}").status()).isEqualTo(400);
         // well-formed JSON that fails validation is a 422, as for QA pairs
