@@ -101,7 +101,7 @@ class EmbeddingRepository {
         jdbc.sql("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', text_hash = :hash, pending_since = :now, next_attempt_at = :now,
-                       lease_until = NULL, attempts = 0, last_error = NULL, error_kind = NULL,
+                       lease_until = NULL, attempts = 0, lease_expiries = 0, last_error = NULL, error_kind = NULL,
                        model = NULL, dimensions = NULL, vector = NULL, updated_at = :now
                  WHERE qa_pair_id = :id""")
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
@@ -131,12 +131,14 @@ class EmbeddingRepository {
      * commits, the lease after that. Rows locked by another claim are skipped, not waited for.
      */
     List<Claimed> claimDue(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
-        // a row whose lease keeps running out (its worker dies on it) stops at the attempt limit
+        // a row whose lease keeps running out (its worker dies on it, again and again) stops after as
+        // many lost leases as it may have attempts: a dead letter an operator may retry
         int exhausted = jdbc.sql("""
                 UPDATE qa_embedding
-                   SET status = 'FAILED', error_kind = 'TRANSIENT', lease_until = NULL, updated_at = :now,
-                       last_error = 'the worker processing it stopped answering (lease expired)'
-                 WHERE status = 'PROCESSING' AND lease_until <= :now AND attempts >= :maxAttempts""")
+                   SET status = 'FAILED', error_kind = 'PERMANENT', lease_until = NULL, updated_at = :now,
+                       lease_expiries = lease_expiries + 1,
+                       last_error = 'the worker processing it stopped answering, lease after lease (lease expired)'
+                 WHERE status = 'PROCESSING' AND lease_until <= :now AND lease_expiries + 1 >= :maxAttempts""")
                 .param("now", toDb(now)).param("maxAttempts", maxAttempts)
                 .update();
         Counts moved = new Counts().add(EmbeddingStatus.PROCESSING, -exhausted).add(EmbeddingStatus.FAILED, exhausted);
@@ -160,7 +162,12 @@ class EmbeddingRepository {
                 Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size(), new Counts());
     }
 
-    /** Locks up to {@code limit} rows, taking from each "condition ORDER BY column" in turn, and leases them. */
+    /**
+     * Locks up to {@code limit} rows, taking from each "condition ORDER BY column" in turn, and leases
+     * them. A claim counts as an attempt, given back if the rows are handed back; a row taken over
+     * from a lease that ran out keeps the attempt of the lost call instead (a crash is not the row's
+     * fault) and counts the lost lease.
+     */
     private List<Claimed> claim(List<String> conditions, Map<String, Object> params, Instant now, Instant leaseUntil,
             int limit, Counts moved) {
         List<UUID> ids = new ArrayList<>();
@@ -182,8 +189,9 @@ class EmbeddingRepository {
         long claim = ThreadLocalRandom.current().nextLong();
         jdbc.sql("""
                 UPDATE qa_embedding
-                   SET status = 'PROCESSING', lease_until = :lease, attempts = attempts + 1, claim_token = :claim,
-                       updated_at = :now
+                   SET attempts = CASE WHEN status = 'PROCESSING' THEN attempts ELSE attempts + 1 END,
+                       lease_expiries = CASE WHEN status = 'PROCESSING' THEN lease_expiries + 1 ELSE lease_expiries END,
+                       status = 'PROCESSING', lease_until = :lease, claim_token = :claim, updated_at = :now
                  WHERE qa_pair_id IN (:ids)""")
                 .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids).param("claim", claim)
                 .update();

@@ -160,7 +160,27 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(worker().pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
-        assertThat(repository.findDetail(id).orElseThrow().attempts()).isEqualTo(2);
+        assertThat(repository.findDetail(id).orElseThrow().attempts()).as("the call lost to the crash is not charged")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aTextWhoseWorkerKeepsDyingBecomesADeadLetterAfterMaxRetriesLostLeases() {
+        UUID id = insertPair("Kills its worker?", "every time");
+        for (int lost = 0; lost < 3; lost++) {
+            // a worker claims it and dies mid-call; the next poll past the lease takes it over
+            transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
+            clock.advance(Duration.ofSeconds(30));
+        }
+        assertThat(status(id)).as("three lost leases with max-retries 3").isEqualTo("PROCESSING");
+        transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
+
+        EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+        assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(detail.attempts()).as("none of the lost calls was charged").isEqualTo(1);
+        assertThat(detail.lastError()).contains("lease expired");
+        assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(1);
+        assertThat(OPENAI.requests()).isEmpty();
     }
 
     @Test
