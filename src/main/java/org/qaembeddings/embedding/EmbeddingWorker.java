@@ -387,7 +387,7 @@ public class EmbeddingWorker {
             return;
         }
         if (items.size() == 1) {
-            if (gate.rejectedAlike(e.getMessage()) >= REFUSALS_FOR_CONFIGURATION) {
+            if (gate.countRefusal(e.getMessage()) >= REFUSALS_FOR_CONFIGURATION) {
                 refuseEverything(items, e, tally);
             } else {
                 remember(items);

@@ -236,7 +236,7 @@ public class ProviderGate {
     }
 
     /** Counts a refusal of inputs; returns how many calls in a row, nothing answered between, were refused with these words. */
-    synchronized int rejectedAlike(String words) {
+    synchronized int countRefusal(String words) {
         refusalsAlike = words != null && words.equals(lastRefusal) ? refusalsAlike + 1 : 1;
         lastRefusal = words;
         return refusalsAlike;
