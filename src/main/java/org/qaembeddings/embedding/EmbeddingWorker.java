@@ -430,7 +430,7 @@ public class EmbeddingWorker {
     }
 
     private void dispatch(List<Item> items, ProviderGate.Outcome outcome, boolean rowsAtFault, Tally tally) {
-        if (outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected() && !failed.pausedTheNode()) {
+        if (outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected()) {
             onInputRejected(items, failed.error(), rowsAtFault, tally);
         } else {
             handle(items, outcome, tally);
@@ -476,7 +476,7 @@ public class EmbeddingWorker {
     }
 
     private static boolean rejectedAlike(ProviderGate.Outcome outcome, ProviderException parent) {
-        return outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected() && !failed.pausedTheNode()
+        return outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected()
                 && String.valueOf(failed.error().getMessage()).equals(parent.getMessage());
     }
 
