@@ -65,8 +65,6 @@ public class EmbeddingWorker {
 
     /** Rows whose own call failed uncharged, remembered at most this many. */
     private static final int MAX_REMEMBERED = 100_000;
-    /** Single-row calls refused alike in a row, nothing answered between, that make a configuration error. */
-    static final int REFUSALS_FOR_CONFIGURATION = 3;
 
     private final EmbeddingRepository repository;
     private final ProviderGate gate;
@@ -351,8 +349,8 @@ public class EmbeddingWorker {
             handBack(items, truncate(e.getMessage()), failed.retryAt(), tally);
             return;
         }
-        if (e.inputRejected()) {
-            onInputRejected(items, e, false, tally);
+        if (rowsOrProvider(e)) {
+            onRowsOrProvider(items, e, false, tally);
         } else if (e.reason() == ProviderException.Reason.UNAVAILABLE && items.size() > 1) {
             // the provider answers others but not this call: one of its rows may be what breaks it
             halves(items).forEach(half -> embed(half, tally));
@@ -362,16 +360,23 @@ public class EmbeddingWorker {
     }
 
     /**
-     * The provider refused the inputs. One item may be at fault, or the request itself (a model
-     * that takes no {@code dimensions}): the same words for every request. Unless the rows are
-     * known to be at fault (the provider accepted another request since they were refused), the
-     * call is sent again in up to four parts: when every part is refused alike, the request is
-     * at fault and the node pauses as for a configuration error, charging no row; once one part
-     * is answered, the rows are, and halving isolates each bad one. A single row is judged by the
-     * calls before it: the third refusal alike in a row with nothing answered between is a
-     * configuration error.
+     * Whether a failure may be the rows' or the provider's alike: the inputs refused (one of
+     * them, or the request itself, as a model that takes no {@code dimensions}), or an answer
+     * with no usable vectors (a text that garbles its batch, or a provider garbling everything).
      */
-    private void onInputRejected(List<Item> items, ProviderException e, boolean rowsAtFault, Tally tally) {
+    private static boolean rowsOrProvider(ProviderException e) {
+        return e.inputRejected() || e.reason() == ProviderException.Reason.BAD_ANSWER;
+    }
+
+    /**
+     * The call failed in a way that may point at its rows or at the provider. Unless the rows are
+     * known to be at fault (the provider answered another call since they failed), it is sent
+     * again in up to four parts; when every part fails alike, one call of {@link ProviderGate#PROBE_TEXT}
+     * decides: answered, the rows are at fault; failed alike, the provider fails every request,
+     * and the node pauses charging no row. Once the rows are known to be at fault, halving
+     * isolates each bad one, and the good ones are saved.
+     */
+    private void onRowsOrProvider(List<Item> items, ProviderException e, boolean rowsAtFault, Tally tally) {
         if (rowsAtFault || suspected(items)) {
             if (items.size() == 1) {
                 charge(items, e, tally);
@@ -382,41 +387,39 @@ public class EmbeddingWorker {
             }
             return;
         }
-        if (gate.stillRefusing(e.getMessage())) {
-            refuseEverything(items, e, tally);
-            return;
-        }
-        if (items.size() == 1) {
-            if (gate.countRefusal(e.getMessage()) >= REFUSALS_FOR_CONFIGURATION) {
-                refuseEverything(items, e, tally);
-            } else {
-                remember(items);
-                handBack(items, truncate(e.getMessage()), clock.instant(), tally);
-            }
+        if (gate.stillFailsAlike(e)) {
+            pauseForEveryRequest(items, e, tally);
             return;
         }
         List<List<Item>> parts = parts(items, Math.min(4, items.size()));
         List<ProviderGate.Outcome> outcomes = new ArrayList<>();
+        if (items.size() == 1) {
+            outcomes.add(new ProviderGate.Failed(e, null)); // a part of one is the call just made
+        }
         boolean answered = false;
-        for (List<Item> part : parts) {
-            ProviderGate.Outcome outcome = gate.call(texts(part), false);
+        while (outcomes.size() < parts.size()) {
+            ProviderGate.Outcome outcome = gate.call(texts(parts.get(outcomes.size())), false);
             outcomes.add(outcome);
-            if (!rejectedAlike(outcome, e)) {
+            if (!failedAlike(outcome, e)) {
                 answered = outcome instanceof ProviderGate.Answered;
                 break;
             }
         }
-        if (outcomes.size() == parts.size() && rejectedAlike(outcomes.get(outcomes.size() - 1), e)) {
-            refuseEverything(items, e, tally);
-            return;
+        if (outcomes.size() == parts.size() && failedAlike(outcomes.get(outcomes.size() - 1), e)) {
+            ProviderGate.Outcome probe = gate.probe();
+            if (failedAlike(probe, e)) {
+                pauseForEveryRequest(items, e, tally);
+                return;
+            }
+            answered = probe instanceof ProviderGate.Answered;
         }
         for (int i = 0; i < parts.size(); i++) {
             List<Item> part = parts.get(i);
             if (i < outcomes.size()) {
-                if (!answered && rejectedAlike(outcomes.get(i), e)) {
-                    // the probe ended on a pause or an outage: nothing is proven against these rows
+                if (!answered && failedAlike(outcomes.get(i), e)) {
+                    // the check ended on a pause or an outage: nothing is proven against these rows
                     remember(part);
-                    handBack(part, truncate(e.getMessage()), clock.instant(), tally);
+                    handBack(part, truncate(e.getMessage()), gate.pausedUntil(clock.instant()), tally);
                 } else {
                     dispatch(part, outcomes.get(i), answered, tally);
                 }
@@ -424,23 +427,24 @@ public class EmbeddingWorker {
                 dispatch(part, gate.call(texts(part), false), true, tally);
             } else {
                 handBack(part, "not sent: the provider stopped answering while the batch was being checked",
-                        clock.instant(), tally);
+                        gate.pausedUntil(clock.instant()), tally);
             }
         }
     }
 
     private void dispatch(List<Item> items, ProviderGate.Outcome outcome, boolean rowsAtFault, Tally tally) {
-        if (outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected()) {
-            onInputRejected(items, failed.error(), rowsAtFault, tally);
+        if (outcome instanceof ProviderGate.Failed failed && !failed.pausedTheNode() && rowsOrProvider(failed.error())) {
+            onRowsOrProvider(items, failed.error(), rowsAtFault, tally);
         } else {
             handle(items, outcome, tally);
         }
     }
 
-    private void refuseEverything(List<Item> items, ProviderException e, Tally tally) {
-        Instant until = gate.refuseEverything(e.getMessage(), clock.instant());
+    private void pauseForEveryRequest(List<Item> items, ProviderException e, Tally tally) {
+        Instant until = gate.failsEveryRequest(e, clock.instant());
         remember(items);
-        handBack(items, "not sent: the provider rejects every request alike: " + truncate(e.getMessage()), until, tally);
+        String what = e.inputRejected() ? "rejects every request alike" : "answers every request with no usable vectors";
+        handBack(items, "not sent: the provider " + what + ": " + truncate(e.getMessage()), until, tally);
     }
 
     /** Fails the rows, charging the attempt their claim took: the failure points at them. */
@@ -475,9 +479,9 @@ public class EmbeddingWorker {
         return parts;
     }
 
-    private static boolean rejectedAlike(ProviderGate.Outcome outcome, ProviderException parent) {
-        return outcome instanceof ProviderGate.Failed failed && failed.error().inputRejected()
-                && String.valueOf(failed.error().getMessage()).equals(parent.getMessage());
+    private static boolean failedAlike(ProviderGate.Outcome outcome, ProviderException first) {
+        return outcome instanceof ProviderGate.Failed failed && !failed.pausedTheNode()
+                && ProviderGate.alike(failed.error(), first);
     }
 
     /**

@@ -13,10 +13,11 @@ import org.qaembeddings.provider.ProviderException;
  * A circuit breaker (resilience4j) around provider calls, one per node. Retries with backoff
  * space out the calls for one row; the circuit spaces out calls as a whole, since new rows keep
  * arriving: once most recent calls failed for a reason that says the provider is down (timeouts,
- * refused connections, 5xx without a {@code Retry-After}, garbled answers), no rows are claimed;
- * after a wait one probe call goes out, and each failed probe doubles the wait up to its maximum.
- * Rejected inputs, rate limits, configuration errors and successes all show the provider alive. Its clock is the application's, so tests
- * drive its waits without sleeping.
+ * refused connections, 5xx without a {@code Retry-After}), no rows are claimed; after a wait one
+ * probe call goes out, and each failed probe doubles the wait up to its maximum. Rejected inputs,
+ * garbled answers, rate limits, configuration errors and successes all show the provider alive
+ * (a provider that garbles or refuses every request is paused by the gate's probe instead). Its
+ * clock is the application's, so tests drive its waits without sleeping.
  */
 final class ProviderCircuit {
 
@@ -35,8 +36,7 @@ final class ProviderCircuit {
     }
 
     private static boolean providerDown(Throwable e) {
-        return e instanceof ProviderException p && p.retryAfter() == null
-                && (p.reason() == ProviderException.Reason.UNAVAILABLE || p.reason() == ProviderException.Reason.BAD_ANSWER);
+        return e instanceof ProviderException p && p.retryAfter() == null && p.reason() == ProviderException.Reason.UNAVAILABLE;
     }
 
     /** Whether a call could go out now, without taking the permission; turns an open circuit half-open once its wait is over. */

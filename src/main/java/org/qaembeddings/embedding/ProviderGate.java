@@ -37,6 +37,12 @@ public class ProviderGate {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderGate.class);
     static final String CIRCUIT_OPEN = "provider circuit open: most recent calls failed, so one probe call goes out at a time";
+    /**
+     * The text of the call that tells a failure of the rows from one of the provider: a short
+     * plain sentence every embedding model accepts. Answered, the provider serves requests and
+     * the rows are at fault; failed alike, the provider fails every request.
+     */
+    static final String PROBE_TEXT = "Is the embedding provider answering?";
 
     /** What became of one call. */
     public sealed interface Outcome {
@@ -79,11 +85,8 @@ public class ProviderGate {
     private final AtomicInteger unavailableInARow = new AtomicInteger();
     private final AtomicInteger refusedInARow = new AtomicInteger();
     private final AtomicLong answered = new AtomicLong();
-    /** The words of the last refusal of inputs, and how many calls were refused with them in a row. */
-    private String lastRefusal;
-    private int refusalsAlike;
-    /** The words of the configuration error the node paused for; null once a call is answered. */
-    private volatile String configurationError;
+    /** The failure every request met when the node paused for it (refused inputs, unusable answers); null once a call is answered. */
+    private volatile ProviderException everyRequestFails;
 
     @Autowired
     ProviderGate(EmbeddingProvider provider, CostService costs, Clock clock, MeterRegistry meters,
@@ -161,7 +164,8 @@ public class ProviderGate {
                 circuit.release();
                 return new Interrupted();
             }
-            boolean blamesTheTexts = textsSuspected && e.reason() == ProviderException.Reason.UNAVAILABLE;
+            boolean blamesTheTexts = textsSuspected && (e.reason() == ProviderException.Reason.UNAVAILABLE
+                    || e.reason() == ProviderException.Reason.BAD_ANSWER);
             if (blamesTheTexts) {
                 circuit.release(); // the provider answers others: this says nothing about it
             } else {
@@ -179,11 +183,7 @@ public class ProviderGate {
         answered.incrementAndGet();
         unavailableInARow.set(0);
         refusedInARow.set(0);
-        synchronized (this) {
-            lastRefusal = null;
-            refusalsAlike = 0;
-            configurationError = null;
-        }
+        everyRequestFails = null;
         if (result.promptTokens() > 0) {
             // priced by the model asked for: OpenAI answers "text-embedding-ada-002-v2" for
             // "text-embedding-ada-002", and a rate looked up by that name would bill nothing
@@ -207,39 +207,52 @@ public class ProviderGate {
             return new Failed(e, until);
         }
         if (e.reason() == ProviderException.Reason.CONFIGURATION) {
-            return new Failed(e, refuseEverything(e.getMessage(), at));
+            return new Failed(e, failsEveryRequest(e, at));
         }
         return new Failed(e, null);
     }
 
     /**
-     * The provider rejects every request the same way (credentials, model, dimensions): no row is to
-     * blame. The node pauses, probing on the backoff schedule, with the provider's words in its
-     * reason; a call that succeeds ends it.
+     * One call for {@link #PROBE_TEXT}, which tells whether the provider answers requests at all
+     * when the caller's texts failed. Billed and counted like any call.
      */
-    Instant refuseEverything(String error, Instant at) {
-        configurationError = error;
+    public Outcome probe() {
+        return call(List.of(PROBE_TEXT), false);
+    }
+
+    /**
+     * The provider fails every request alike, whatever its texts: it rejects the request itself
+     * (credentials, model, dimensions: a configuration error), or answers with no usable vectors.
+     * No row is to blame. The node pauses, probing on the backoff schedule, with the provider's
+     * words in its reason; a call that is answered ends it.
+     */
+    Instant failsEveryRequest(ProviderException e, Instant at) {
+        everyRequestFails = e;
         Instant until = at.plus(backoff.delay(refusedInARow.incrementAndGet(), jitter.getAsDouble()));
-        pauseUntil(until, "the provider refuses every request alike, a configuration error (" + error
-                + "): no rows are failed for it; next probe at " + until);
-        log.warn("the provider refuses every request alike ({}); calls paused until {}", error, until);
+        String what = e.reason() == ProviderException.Reason.BAD_ANSWER
+                ? "the provider answers every request with no usable vectors"
+                : "the provider refuses every request alike, a configuration error";
+        pauseUntil(until, what + " (" + e.getMessage() + "): no rows are failed for it; next probe at " + until);
+        log.warn("{} ({}); calls paused until {}", what, e.getMessage(), until);
         return until;
     }
 
     /**
-     * Whether these are the words of the configuration error the node paused for, with nothing
-     * answered since: the probe after the pause is refused as before, and costs one call.
+     * Whether {@code e} is the failure the node paused for, with nothing answered since: the call
+     * after the pause failed as before, and cost one call. Refusals are alike when their words
+     * are; unusable answers always are (their words name the vector or the offset).
      */
-    boolean stillRefusing(String words) {
-        String error = configurationError;
-        return error != null && error.equals(words);
+    boolean stillFailsAlike(ProviderException e) {
+        ProviderException paused = everyRequestFails;
+        return paused != null && alike(paused, e);
     }
 
-    /** Counts a refusal of inputs; returns how many calls in a row, nothing answered between, were refused with these words. */
-    synchronized int countRefusal(String words) {
-        refusalsAlike = words != null && words.equals(lastRefusal) ? refusalsAlike + 1 : 1;
-        lastRefusal = words;
-        return refusalsAlike;
+    /** Whether two failures say the same about the provider: refusals in the same words, or both unusable answers. */
+    static boolean alike(ProviderException a, ProviderException b) {
+        if (a.reason() != b.reason()) {
+            return false;
+        }
+        return a.reason() != ProviderException.Reason.INPUT_REJECTED || String.valueOf(a.getMessage()).equals(b.getMessage());
     }
 
     private synchronized void pauseUntil(Instant until, String reason) {

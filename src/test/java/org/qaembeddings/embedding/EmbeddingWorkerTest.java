@@ -211,8 +211,11 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
 
     @Test
     void failedRowBecomesPendingAgainWhenItsTextChanges() {
-        UUID id = insertPair("Will fail?", "a");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
+        UUID id = insertPair("Will fail?", "garbled by the provider");
+        // garbled for this text only: the probe beside it is answered, so the failure is the row's
+        OPENAI.behave(request -> request.inputs().stream().anyMatch(t -> t.contains("garbled by the provider"))
+                ? FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}")
+                : OPENAI.vectors(request));
         worker().pollOnce();
         assertThat(status(id)).isEqualTo("FAILED");
         OPENAI.reset();

@@ -163,7 +163,8 @@ class ProviderFaultsTest extends ClockDrivenTest {
                 calls.size() - chaosCalls, completed, PAIRS, deadLetters);
         assertThat(notFinished).as("rows still retryable after healing").isEmpty();
         assertThat(byKind.keySet()).as("every fault was injected").containsAll(KINDS);
-        assertThat(calls.size() - chaosCalls).as("rows were left for the healed provider").isPositive();
-        assertThat(completed).isGreaterThan(PAIRS / 2);
+        // a fault drawn at random is the provider's, not a row's: the probe beside a garbled call is
+        // answered as often as not, so a row is charged only when faults hit it alone again and again
+        assertThat(completed).isGreaterThanOrEqualTo(PAIRS * 95 / 100);
     }
 }

@@ -35,13 +35,24 @@ class RetryTest extends ClockDrivenTest {
         return insertPair(question, "a");
     }
 
+    /** A pair whose own text the provider garbles (see {@link #alwaysFailing}). */
+    private UUID insertFailingPair(String question) {
+        return insertPair(question, GARBLED);
+    }
+
     /**
-     * The provider answers, but garbage: a failure that points at the call's rows (a 5xx or a
-     * timeout says the provider is down, and charges nothing; see {@link #scheduledPollsHealTransientFailures}).
+     * The provider garbles the answer to any request holding a pair's answer {@value #GARBLED},
+     * and answers others: a failure that points at those rows, once the probe shows the provider
+     * answering (a 5xx or a timeout says the provider is down, and charges nothing; see
+     * {@link #scheduledPollsHealTransientFailures}).
      */
     private void alwaysFailing() {
-        provider(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
+        provider(request -> request.inputs().stream().anyMatch(t -> t.contains(GARBLED))
+                ? FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}")
+                : OPENAI.vectors(request));
     }
+
+    private static final String GARBLED = "answer garbled by the provider";
 
     private EmbeddingDetail detail(UUID id) {
         return repository.findDetail(id).orElseThrow();
@@ -63,14 +74,15 @@ class RetryTest extends ClockDrivenTest {
 
     @Test
     void retryFailedEmbeddings() {
-        UUID a = insertPair("Retry A?");
-        UUID b = insertPair("Retry B?");
+        UUID a = insertFailingPair("Retry A?");
+        UUID b = insertFailingPair("Retry B?");
         alwaysFailing();
         worker.pollOnce();
         assertThat(detail(a).status()).isEqualTo(EmbeddingStatus.FAILED);
         assertThat(detail(a).lastError()).contains("invalid provider response");
         assertThat(nextAttemptAt(a)).as("next attempt persisted in the row").isEqualTo(T0.plusSeconds(2));
-        assertThat(costRows()).as("a failed call bills nothing").isZero();
+        assertThat(requestTimes).as("the batch, each row alone, and the probe that shows the provider answering").hasSize(4);
+        assertThat(costRows()).as("a failed call bills nothing; the probe is billed").isEqualTo(1);
 
         provider(OPENAI::vectors);
         assertThat(service.retryFailedEmbeddings()).as("before the backoff has passed")
@@ -82,23 +94,23 @@ class RetryTest extends ClockDrivenTest {
         assertThat(result).isEqualTo(new BatchResult(2, 0, List.of()));
         assertThat(detail(a).status()).isEqualTo(EmbeddingStatus.COMPLETED);
         assertThat(detail(b).attempts()).isEqualTo(2);
-        assertThat(requestTimes).hasSize(2);
-        assertThat(costRows()).as("the retry's call is billed").isEqualTo(1);
+        assertThat(requestTimes).hasSize(5);
+        assertThat(costRows()).as("the retry's call is billed").isEqualTo(2);
     }
 
     @Test
     void maxRetryCountEnforced() {
-        UUID id = insertPair("Never works?");
+        UUID id = insertFailingPair("Never works?");
         alwaysFailing();
 
         runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
 
-        assertThat(requestTimes).as("one call per attempt, no more").hasSize(5);
+        assertThat(requestTimes).as("per attempt one call and one probe, no more").hasSize(10);
         assertThat(detail(id).status()).isEqualTo(EmbeddingStatus.FAILED);
         assertThat(detail(id).attempts()).isEqualTo(5);
         assertThat(service.retryFailedEmbeddings()).isEqualTo(new BatchResult(0, 0, List.of()));
         assertThat(service.retryFailedEmbeddings(5)).isEqualTo(new BatchResult(0, 0, List.of()));
-        assertThat(requestTimes).hasSize(5);
+        assertThat(requestTimes).hasSize(10);
         List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true);
         assertThat(deadLetters).extracting(EmbeddingRepository.FailedRow::qaPairId).containsExactly(id);
         Api.Response listed = api.get("/api/embeddings/failed?deadLettersOnly=true");
@@ -113,16 +125,19 @@ class RetryTest extends ClockDrivenTest {
 
     @Test
     void backoffBetweenRetries() {
-        insertPair("Flaky?");
+        insertFailingPair("Flaky?");
         alwaysFailing();
 
         runFor(Duration.ofSeconds(40));
 
-        // with u = 0.5: waits of 2 s, 3 s, 5 s, 9 s after attempts 1..4 (base 2 s, doubling ceiling)
-        assertThat(requestTimes).containsExactly(T0, T0.plusSeconds(2), T0.plusSeconds(5), T0.plusSeconds(10),
+        // with u = 0.5: waits of 2 s, 3 s, 5 s, 9 s after attempts 1..4 (base 2 s, doubling ceiling);
+        // each attempt is a call and the probe beside it
+        List<Instant> attempts = requestTimes.stream().distinct().toList();
+        assertThat(requestTimes).hasSize(2 * attempts.size());
+        assertThat(attempts).containsExactly(T0, T0.plusSeconds(2), T0.plusSeconds(5), T0.plusSeconds(10),
                 T0.plusSeconds(19));
-        for (int i = 1; i < requestTimes.size(); i++) {
-            Duration gap = Duration.between(requestTimes.get(i - 1), requestTimes.get(i));
+        for (int i = 1; i < attempts.size(); i++) {
+            Duration gap = Duration.between(attempts.get(i - 1), attempts.get(i));
             assertThat(gap).isGreaterThanOrEqualTo(properties.backoff().delay(i, 0.5));
         }
     }
@@ -206,31 +221,33 @@ class RetryTest extends ClockDrivenTest {
     }
 
     @Test
-    void aRejectedInputFailsForGoodOnceTheProviderAcceptsOthers() {
+    void aRejectedInputFailsForGoodOnceAProbeShowsTheProviderAcceptsOthers() {
         UUID bad = insertPair("Rejected?");
         provider(request -> request.inputs().stream().anyMatch(t -> t.contains("Rejected?"))
                 ? FakeOpenAiServer.Reply.json(400, "{\"error\": {\"message\": \"'$.input' is invalid.\"}}")
                 : OPENAI.vectors(request));
 
         worker.pollOnce();
-        assertThat(detail(bad).status()).as("alone, a refusal may be the request's fault: not charged yet")
-                .isEqualTo(EmbeddingStatus.PENDING);
-        assertThat(detail(bad).attempts()).isZero();
-
-        UUID good = insertPair("Accepted?");
-        runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
-
-        // the two together are refused; sent apart, the good one is answered, which proves the bad one bad
-        assertThat(requestTimes).hasSize(4);
-        assertThat(detail(good).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(requestTimes).as("the row's call, then the probe the provider answers").hasSize(2);
+        assertThat(OPENAI.requests().get(1).inputs()).containsExactly(ProviderGate.PROBE_TEXT);
         assertThat(detail(bad).status()).isEqualTo(EmbeddingStatus.FAILED);
         assertThat(detail(bad).attempts()).isEqualTo(1);
-        assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(1);
+        assertThat(service.getHealthStats().deadLetterCount()).as("a rejected input is permanent").isEqualTo(1);
 
-        // the operator's retry does try it again
+        // beside a good one: the two are refused together; sent apart, the good one is answered,
+        // which proves the bad one bad without a probe
+        UUID good = insertPair("Accepted?");
+        UUID alsoBad = insertPair("Rejected? Again");
+        runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
+
+        assertThat(requestTimes).as("together, then each alone").hasSize(5);
+        assertThat(detail(good).status()).isEqualTo(EmbeddingStatus.COMPLETED);
+        assertThat(detail(alsoBad).status()).isEqualTo(EmbeddingStatus.FAILED);
+        assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(2);
+
+        // the operator's retry does try them again
         provider(OPENAI::vectors);
-        assertThat(service.retryFailedEmbeddings().successful()).isEqualTo(1);
-        assertThat(requestTimes).hasSize(5);
+        assertThat(service.retryFailedEmbeddings().successful()).isEqualTo(2);
     }
 
     @Test
@@ -243,7 +260,8 @@ class RetryTest extends ClockDrivenTest {
 
         runFor(Duration.ofSeconds(30), Duration.ofSeconds(1));
 
-        assertThat(requestTimes.size()).as("the batch and its four parts, then a probe per pause").isLessThanOrEqualTo(10);
+        // the batch, its four parts and the probe; then one call per pause (2 s, 3 s, 5 s, 9 s, 17 s)
+        assertThat(requestTimes.size()).as("calls in 30 s").isLessThanOrEqualTo(10);
         assertThat(rowsWithStatus("FAILED")).as("no row is failed for the request's fault").isZero();
         assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding").query(Integer.class).single()).isZero();
         assertThat(service.getHealthStats().pausedReason()).contains("configuration error")

@@ -92,7 +92,10 @@ class HealthStatsTest extends DatabaseTest {
     void reportsFailedCount() {
         api.create("Fails for now?", "garbled answer");
         api.create("Fails too?", "garbled answer");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}"));
+        // garbled for these texts only: the probe is answered, so the failures are the rows'
+        OPENAI.behave(request -> request.inputs().stream().anyMatch(t -> t.contains("garbled answer"))
+                ? FakeOpenAiServer.Reply.json(200, "{\"data\": \"garbled\"}")
+                : OPENAI.vectors(request));
         worker.pollOnce();
 
         assertThat(health().path("failedCount").asLong()).isEqualTo(2);

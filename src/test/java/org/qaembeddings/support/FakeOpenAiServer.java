@@ -2,6 +2,7 @@ package org.qaembeddings.support;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,6 +52,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
             return new Reply(DROP, Map.of(), "", Duration.ZERO, Duration.ZERO);
         }
 
+        /**
+         * A {@code 200} whose body never ends: the start of an answer, then numbers, chunk after
+         * chunk, until the client hangs up (or {@value #ENDLESS_CAP} bytes, so that a client
+         * that never hangs up fails its test instead of running forever).
+         */
+        public static Reply endless() {
+            return new Reply(ENDLESS, Map.of(), "", Duration.ZERO, Duration.ZERO);
+        }
+
         public Reply withHeader(String name, String value) {
             Map<String, String> h = new java.util.HashMap<>(headers);
             h.put(name, value);
@@ -70,6 +80,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** The status of {@link Reply#connectionDropped()}: nothing is sent. */
     private static final int DROP = -1;
+    private static final int ENDLESS = -2;
+    static final long ENDLESS_CAP = 1L << 30;
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -205,6 +217,10 @@ public final class FakeOpenAiServer implements AutoCloseable {
             if (reply.status() == DROP) {
                 return; // closing the exchange unanswered drops the connection
             }
+            if (reply.status() == ENDLESS) {
+                streamEndlessly(exchange);
+                return;
+            }
             if (!reply.delay().isZero()) {
                 try {
                     Thread.sleep(reply.delay().toMillis()); // the delay is the behaviour under test, not synchronisation
@@ -232,6 +248,18 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // the client went away (e.g. its timeout fired); nothing to answer
+        }
+    }
+
+    private static void streamEndlessly(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        out.write("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5"
+                .getBytes(StandardCharsets.US_ASCII));
+        byte[] chunk = ",0.25".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+        for (long sent = 0; sent < ENDLESS_CAP; sent += chunk.length) {
+            out.write(chunk); // fails once the client hangs up, which ends the loop
         }
     }
 
