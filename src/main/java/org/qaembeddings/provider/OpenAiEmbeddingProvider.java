@@ -67,6 +67,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
     private final OpenAiProperties properties;
     private final JsonMapper json;
+    private final AnswerParser answers;
     private final HttpClient http;
     private final Clock clock;
     private final URI endpoint;
@@ -78,6 +79,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         this.properties = properties;
         this.clock = clock;
         this.json = json;
+        this.answers = new AnswerParser(json);
         this.http = http;
         this.providerText = new ProviderText(properties.apiKey());
         String base = properties.baseUrl().toString();
@@ -196,7 +198,7 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             }
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
                 if (cause instanceof LimitedBody.TooLarge tooLarge) {
-                    throw invalid("the answer is longer than " + tooLarge.limit
+                    throw AnswerParser.invalid("the answer is longer than " + tooLarge.limit
                             + " bytes, more than the vectors asked for can take");
                 }
             }
@@ -312,45 +314,14 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     private ProviderResult parse(byte[] body, List<String> sent) {
-        int expected = sent.size();
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw invalid("response is not JSON");
+        AnswerParser.Parsed parsed = answers.parse(body, sent.size());
+        int width = parsed.vectors()[0].length;
+        if (dimensions != 0 && width != dimensions) {
+            throw ProviderException.configuration("provider returned " + width
+                    + " dimensions, expected " + dimensions + " (check embedding.openai.dimensions)");
         }
-        JsonNode data = root.path("data");
-        if (!data.isArray()) {
-            throw invalid("response has no data array");
-        }
-        if (data.size() != expected) {
-            throw invalid("response has " + data.size() + " embeddings for " + expected + " inputs");
-        }
-        float[][] vectors = new float[expected][];
-        int width = -1;
-        for (JsonNode item : data) {
-            JsonNode indexNode = item.path("index");
-            if (!indexNode.isIntegralNumber()) {
-                throw invalid("embedding without an integer index");
-            }
-            int index = indexNode.asInt();
-            if (index < 0 || index >= expected || vectors[index] != null) {
-                throw invalid("embedding index " + index + " is out of range or repeated");
-            }
-            float[] vector = vector(item.path("embedding"), index);
-            if (width == -1) {
-                width = vector.length;
-                if (dimensions != 0 && width != dimensions) {
-                    throw ProviderException.configuration("provider returned " + width
-                            + " dimensions, expected " + dimensions + " (check embedding.openai.dimensions)");
-                }
-            } else if (vector.length != width) {
-                throw invalid("embeddings of different lengths in one response");
-            }
-            vectors[index] = vector;
-        }
-        return new ProviderResult(Arrays.asList(vectors), promptTokens(root.path("usage").path("prompt_tokens"), sent),
-                answeredModel(root.path("model")));
+        return new ProviderResult(Arrays.asList(parsed.vectors()), promptTokens(parsed.promptTokens(), sent),
+                answeredModel(parsed.model()));
     }
 
     /**
@@ -358,9 +329,9 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
      * others overflow it) our own count of what was sent, with the model's tokenizer: the call is
      * billed either way, and never failed for it.
      */
-    private int promptTokens(JsonNode reported, List<String> sent) {
-        if (reported.isIntegralNumber() && reported.canConvertToInt() && reported.asInt() >= 0) {
-            return reported.asInt();
+    private int promptTokens(Integer reported, List<String> sent) {
+        if (reported != null) {
+            return reported;
         }
         long counted = 0;
         for (String text : sent) {
@@ -370,59 +341,11 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     /** The model the answer names, made safe to store and log; the configured one when it names none. */
-    private String answeredModel(JsonNode model) {
-        if (!model.isString() || model.asString().isBlank()) {
+    private String answeredModel(String model) {
+        if (model == null || model.isBlank()) {
             return properties.model();
         }
-        String name = providerText.clean(model.asString());
+        String name = providerText.clean(model);
         return name.length() > MAX_MODEL_NAME ? name.substring(0, MAX_MODEL_NAME) : name;
-    }
-
-    private static float[] vector(JsonNode node, int index) {
-        if (node.isString()) {
-            return base64Vector(node.asString(), index);
-        }
-        if (!node.isArray() || node.isEmpty()) {
-            throw invalid("embedding " + index + " is not a non-empty array of numbers");
-        }
-        float[] vector = new float[node.size()];
-        for (int i = 0; i < vector.length; i++) {
-            JsonNode value = node.get(i);
-            if (!value.isNumber()) {
-                throw invalid("embedding " + index + " holds a value that is not a number");
-            }
-            float f = (float) value.doubleValue();
-            if (!Float.isFinite(f)) {
-                throw invalid("embedding " + index + " holds a value that is not finite");
-            }
-            vector[i] = f;
-        }
-        return vector;
-    }
-
-    /** OpenAI's base64 form: the float32 values, little-endian, one after the other. */
-    private static float[] base64Vector(String encoded, int index) {
-        byte[] bytes;
-        try {
-            bytes = java.util.Base64.getDecoder().decode(encoded);
-        } catch (IllegalArgumentException e) {
-            throw invalid("embedding " + index + " is neither numbers nor base64");
-        }
-        if (bytes.length == 0 || bytes.length % Float.BYTES != 0) {
-            throw invalid("embedding " + index + " is base64 of " + bytes.length + " bytes, not of float32 values");
-        }
-        java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] vector = new float[floats.remaining()];
-        floats.get(vector);
-        for (float f : vector) {
-            if (!Float.isFinite(f)) {
-                throw invalid("embedding " + index + " holds a value that is not finite");
-            }
-        }
-        return vector;
-    }
-
-    private static ProviderException invalid(String what) {
-        return ProviderException.badAnswer("invalid provider response: " + what);
     }
 }
