@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -15,8 +16,8 @@ import java.util.regex.Pattern;
  * Control characters (C0, DEL, C1, which hold CR, LF and the terminal's escape sequences) are
  * written as {@code \\uXXXX}, so that a provider cannot forge log lines or colour a terminal. Anything
  * that resembles the API key is masked, however it was spelled back: the key whole or without its
- * {@code sk-} prefix, in any case, base64 or URL-encoded, or any slice of {@value #SLICE} characters
- * or more of any of those.
+ * {@code sk-} prefix, in any case, base64, hex or percent-encoded (some or all of its bytes), or any
+ * slice of {@value #SLICE} characters or more of any of those.
  */
 final class ProviderText {
 
@@ -52,6 +53,7 @@ final class ProviderText {
             forms.add(Base64.getEncoder().encodeToString(bytes));
             forms.add(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
             forms.add(URLEncoder.encode(form, StandardCharsets.UTF_8));
+            forms.add(HexFormat.of().formatHex(bytes));
         }
         return forms;
     }
@@ -68,19 +70,27 @@ final class ProviderText {
         if (slices.isEmpty() || text.length() < SLICE) {
             return text;
         }
-        String lower = text.toLowerCase(Locale.ROOT);
-        if (lower.length() != text.length()) {
-            lower = text; // a case mapping changed the length: fall back to the exact spelling
-        }
         boolean[] masked = new boolean[text.length()];
-        boolean any = false;
-        for (int i = 0; i + SLICE <= lower.length(); i++) {
-            if (slices.contains(lower.substring(i, i + SLICE))) {
-                for (int j = i; j < i + SLICE; j++) {
-                    masked[j] = true;
+        // the text as it is, and with every %XX decoded (a key percent-encoded in part or whole)
+        boolean any = markSlices(text, null, null, masked);
+        if (text.indexOf('%') >= 0) {
+            StringBuilder decoded = new StringBuilder(text.length());
+            int[] from = new int[text.length()];
+            int[] to = new int[text.length()];
+            for (int i = 0; i < text.length(); ) {
+                int n = decoded.length();
+                from[n] = i;
+                if (text.charAt(i) == '%' && i + 2 < text.length() && HexFormat.isHexDigit(text.charAt(i + 1))
+                        && HexFormat.isHexDigit(text.charAt(i + 2))) {
+                    decoded.append((char) HexFormat.fromHexDigits(text, i + 1, i + 3));
+                    i += 3;
+                } else {
+                    decoded.append(text.charAt(i));
+                    i++;
                 }
-                any = true;
+                to[n] = i;
             }
+            any |= markSlices(decoded.toString(), from, to, masked);
         }
         if (!any) {
             return text;
@@ -94,6 +104,30 @@ final class ProviderText {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Marks in {@code masked} (positions of the original text) every slice of {@code view} that is
+     * a slice of the key; {@code from} and {@code to} map the view's characters to the original's
+     * (null when the view is the original).
+     */
+    private boolean markSlices(String view, int[] from, int[] to, boolean[] masked) {
+        String lower = view.toLowerCase(Locale.ROOT);
+        if (lower.length() != view.length()) {
+            lower = view; // a case mapping changed the length: fall back to the exact spelling
+        }
+        boolean any = false;
+        for (int i = 0; i + SLICE <= lower.length(); i++) {
+            if (slices.contains(lower.substring(i, i + SLICE))) {
+                int start = from == null ? i : from[i];
+                int end = to == null ? i + SLICE : to[i + SLICE - 1];
+                for (int j = start; j < end; j++) {
+                    masked[j] = true;
+                }
+                any = true;
+            }
+        }
+        return any;
     }
 
     static String escapeControls(String text) {

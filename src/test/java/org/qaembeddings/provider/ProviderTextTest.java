@@ -3,6 +3,7 @@ package org.qaembeddings.provider;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,24 @@ class ProviderTextTest {
         String encoded = URLEncoder.encode(key, StandardCharsets.UTF_8);
         assertThat(encoded).isNotEqualTo(key);
         assertThat(new ProviderText(key).clean("bad key " + encoded)).isEqualTo("bad key ***");
+    }
+
+    @Test
+    void aKeyPercentEncodedByteByByteOrInHexIsMaskedToo() {
+        StringBuilder everyByte = new StringBuilder();
+        for (byte b : KEY.getBytes(StandardCharsets.UTF_8)) {
+            everyByte.append(String.format("%%%02X", b));
+        }
+        String[] echoes = {everyByte.toString(), everyByte.toString().toLowerCase(Locale.ROOT), KEY.replace("-", "%2D"),
+                HexFormat.of().formatHex(KEY.getBytes(StandardCharsets.UTF_8)),
+                HexFormat.of().withUpperCase().formatHex(KEY.substring(3).getBytes(StandardCharsets.UTF_8))};
+        for (String echo : echoes) {
+            String cleaned = text.clean("key=" + echo + " rejected");
+            assertThat(cleaned).as(echo).isEqualTo("key=*** rejected");
+        }
+        // half encoded, half not: the slice that spans both is still found
+        String half = everyByte.substring(0, everyByte.length() / 2) + KEY.substring(KEY.length() / 2);
+        assertThat(text.clean("key=" + half)).as(half).doesNotContain("Ghi789Jkl012").doesNotContainIgnoringCase("%41%62%63");
     }
 
     @Test
