@@ -116,6 +116,7 @@ class RetryTest extends ClockDrivenTest {
         Api.Response listed = api.get("/api/embeddings/failed?deadLettersOnly=true");
         assertThat(listed.json().path("items").get(0).path("qaPairId").asString()).isEqualTo(id.toString());
         assertThat(listed.json().path("items").get(0).path("attempts").asInt()).isEqualTo(5);
+        assertThat(listed.json().path("items").get(0).path("nextAttemptAt").isNull()).as("nothing retries it by itself").isTrue();
 
         // an operator may allow more, once the cause is fixed
         provider(OPENAI::vectors);
