@@ -9,9 +9,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * The feature packages depend one way: {@code qa -> embedding -> provider, cost}; {@code health}
- * reads {@code embedding} and {@code cost}; {@code system} and {@code provider} depend on no
- * package of ours. No arrow points back and there is no cycle.
+ * The feature packages depend one way: {@code qa -> embedding -> provider, cost}; {@code search}
+ * follows {@code embedding}'s change feed and calls through its gate; {@code health} reads
+ * {@code embedding} and {@code cost}; {@code system} and {@code provider} depend on no package of
+ * ours. No arrow points back and there is no cycle.
  */
 class PackageGraphTest {
 
@@ -27,17 +28,20 @@ class PackageGraphTest {
     @Test
     void noArrowPointsBack() {
         noClasses().that().resideInAPackage(ours("embedding")).should().dependOnClassesThat()
-                .resideInAnyPackage(ours("qa"), ours("health"), ours("security"))
+                .resideInAnyPackage(ours("qa"), ours("health"), ours("security"), ours("search"))
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage(ours("qa"), ours("health")).should().dependOnClassesThat()
+                .resideInAPackage(ours("search"))
                 .check(CLASSES);
         noClasses().that().resideInAnyPackage(ours("provider"), ours("cost")).should().dependOnClassesThat()
-                .resideInAnyPackage(ours("qa"), ours("embedding"), ours("health"), ours("security"))
+                .resideInAnyPackage(ours("qa"), ours("embedding"), ours("health"), ours("security"), ours("search"))
                 .check(CLASSES);
         noClasses().that().resideInAPackage(ours("provider")).should().dependOnClassesThat()
                 .resideInAnyPackage(ours("cost"), ours("system"))
                 .check(CLASSES);
         noClasses().that().resideInAPackage(ours("system")).should().dependOnClassesThat()
                 .resideInAnyPackage(ours("qa"), ours("embedding"), ours("provider"), ours("cost"), ours("health"),
-                        ours("security"))
+                        ours("security"), ours("search"))
                 .check(CLASSES);
     }
 

@@ -15,7 +15,7 @@ import static org.qaembeddings.system.Timestamps.toDb;
 class CostRepository {
 
     /** One rollup row. */
-    record Bucket(Instant start, String model, long calls, long tokens, BigDecimal costUsd) {
+    record Bucket(Instant start, String model, CallPurpose purpose, long calls, long tokens, BigDecimal costUsd) {
     }
 
     private final JdbcClient jdbc;
@@ -26,9 +26,9 @@ class CostRepository {
 
     void insert(CostRecord record) {
         jdbc.sql("""
-                INSERT INTO embedding_cost (created_at, model, answered_model, tokens, items, cost_usd)
-                VALUES (:at, :model, :answered, :tokens, :items, :cost)""")
-                .param("at", toDb(record.timestamp())).param("model", record.model())
+                INSERT INTO embedding_cost (created_at, model, answered_model, purpose, tokens, items, cost_usd)
+                VALUES (:at, :model, :answered, :purpose, :tokens, :items, :cost)""")
+                .param("at", toDb(record.timestamp())).param("model", record.model()).param("purpose", record.purpose().name())
                 .param("answered", record.answeredModel())
                 .param("tokens", record.tokens()).param("items", record.items()).param("cost", record.costUsd())
                 .update();
@@ -39,17 +39,17 @@ class CostRepository {
         return jdbc.sql("""
                 UPDATE embedding_cost_rollup
                    SET calls = calls + 1, tokens = tokens + :tokens, cost_usd = cost_usd + :cost
-                 WHERE bucket_start = :bucket AND model = :model""")
-                .param("bucket", toDb(bucket)).param("model", record.model())
+                 WHERE bucket_start = :bucket AND model = :model AND purpose = :purpose""")
+                .param("bucket", toDb(bucket)).param("model", record.model()).param("purpose", record.purpose().name())
                 .param("tokens", record.tokens()).param("cost", record.costUsd())
                 .update() == 1;
     }
 
     void insertBucket(Instant bucket, CostRecord record) {
         jdbc.sql("""
-                INSERT INTO embedding_cost_rollup (bucket_start, model, calls, tokens, cost_usd)
-                VALUES (:bucket, :model, 1, :tokens, :cost)""")
-                .param("bucket", toDb(bucket)).param("model", record.model())
+                INSERT INTO embedding_cost_rollup (bucket_start, model, purpose, calls, tokens, cost_usd)
+                VALUES (:bucket, :model, :purpose, 1, :tokens, :cost)""")
+                .param("bucket", toDb(bucket)).param("model", record.model()).param("purpose", record.purpose().name())
                 .param("tokens", record.tokens()).param("cost", record.costUsd())
                 .update();
     }
@@ -57,11 +57,12 @@ class CostRepository {
     /** Buckets that start in {@code [from, to)}. */
     List<Bucket> buckets(Instant from, Instant to) {
         return jdbc.sql("""
-                SELECT bucket_start, model, calls, tokens, cost_usd FROM embedding_cost_rollup
+                SELECT bucket_start, model, purpose, calls, tokens, cost_usd FROM embedding_cost_rollup
                  WHERE bucket_start >= :from AND bucket_start < :to
-                 ORDER BY bucket_start, model""")
+                 ORDER BY bucket_start, model, purpose""")
                 .param("from", toDb(from)).param("to", toDb(to))
-                .query((rs, n) -> new Bucket(fromDb(rs, "bucket_start"), rs.getString("model"), rs.getLong("calls"),
+                .query((rs, n) -> new Bucket(fromDb(rs, "bucket_start"), rs.getString("model"),
+                        CallPurpose.valueOf(rs.getString("purpose")), rs.getLong("calls"),
                         rs.getLong("tokens"), rs.getBigDecimal("cost_usd")))
                 .list();
     }

@@ -67,7 +67,12 @@ public class CostService {
      * asked for; {@code answeredModel} (null when the same) is kept beside it.
      */
     public CostRecord record(String model, String answeredModel, int tokens, int items, Instant at) {
-        CostRecord record = new CostRecord(at, model, answeredModel, tokens, items, costOf(model, tokens));
+        return record(model, answeredModel, CallPurpose.DOCUMENT, tokens, items, at);
+    }
+
+    /** Records one provider call made for {@code purpose}; see {@link #record(String, String, int, int, Instant)}. */
+    public CostRecord record(String model, String answeredModel, CallPurpose purpose, int tokens, int items, Instant at) {
+        CostRecord record = new CostRecord(at, model, answeredModel, purpose, tokens, items, costOf(model, tokens));
         Instant bucket = Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), BUCKET_SECONDS) * BUCKET_SECONDS);
         try {
             write(record, bucket);
@@ -91,7 +96,7 @@ public class CostService {
         });
     }
 
-    /** Daily totals per model for the days {@code from..to} in {@code zone}. */
+    /** Daily totals per model and purpose for the days {@code from..to} in {@code zone}. */
     public CostReport report(LocalDate from, LocalDate to, ZoneId zone) {
         Instant start = from.atStartOfDay(zone).toInstant();
         Instant end = to.plusDays(1).atStartOfDay(zone).toInstant();
@@ -99,10 +104,12 @@ public class CostService {
         Map<LocalDate, Map<String, BigDecimal>> costs = new TreeMap<>();
         for (CostRepository.Bucket b : repository.buckets(start, end)) {
             LocalDate day = b.start().atZone(zone).toLocalDate();
-            long[] c = counts.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(b.model(), m -> new long[2]);
+            // one key for model and purpose, in an order that keeps a model's purposes together
+            String key = b.model() + '\u0000' + b.purpose().ordinal();
+            long[] c = counts.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(key, m -> new long[2]);
             c[0] += b.calls();
             c[1] += b.tokens();
-            costs.computeIfAbsent(day, d -> new TreeMap<>()).merge(b.model(), b.costUsd(), BigDecimal::add);
+            costs.computeIfAbsent(day, d -> new TreeMap<>()).merge(key, b.costUsd(), BigDecimal::add);
         }
         List<DailyCost> days = new ArrayList<>();
         long calls = 0;
@@ -111,7 +118,9 @@ public class CostService {
         for (var day : counts.entrySet()) {
             for (var model : day.getValue().entrySet()) {
                 BigDecimal cost = costs.get(day.getKey()).get(model.getKey()).setScale(COST_SCALE, RoundingMode.HALF_UP);
-                days.add(new DailyCost(day.getKey(), model.getKey(), model.getValue()[0], model.getValue()[1], cost));
+                String[] modelAndPurpose = model.getKey().split("\u0000");
+                days.add(new DailyCost(day.getKey(), modelAndPurpose[0],
+                        CallPurpose.values()[Integer.parseInt(modelAndPurpose[1])], model.getValue()[0], model.getValue()[1], cost));
                 calls += model.getValue()[0];
                 tokens += model.getValue()[1];
                 total = total.add(cost);

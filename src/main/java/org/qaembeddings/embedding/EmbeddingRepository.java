@@ -75,45 +75,64 @@ class EmbeddingRepository {
 
     private static final int COUNT_SLOTS = 16;
 
+    /** Takes the next number of the change feed (see V9). */
+    static final String NEXT_CHANGE = "nextval('pair_change_seq')";
+
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
+    private final ChangeHorizon horizon;
 
-    EmbeddingRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
+    EmbeddingRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch, ChangeHorizon horizon) {
         this.jdbc = jdbc;
         this.batch = batch;
+        this.horizon = horizon;
     }
 
     void insertPending(UUID id, String textHash, Instant now) {
+        horizon.enlist();
         jdbc.sql("""
-                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts, updated_at)
-                VALUES (:id, 'PENDING', :hash, :now, :now, 0, :now)""")
+                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts,
+                                          updated_at, change_seq)
+                VALUES (:id, 'PENDING', :hash, :now, :now, 0, :now, %s)""".formatted(NEXT_CHANGE))
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
                 .update();
         move(new Counts().add(EmbeddingStatus.PENDING, 1));
     }
 
-    /** Makes the row PENDING for a new text; a row already holding this text is left as it is. */
+    /**
+     * Makes the row PENDING for a new text; a row already holding this text is left as it is. The
+     * last vector stays (with the hash of the text it was made from) until the new one is written,
+     * so that search still finds the pair by meaning meanwhile.
+     */
     boolean markPendingIfChanged(UUID id, String textHash, Instant now) {
         Optional<EmbeddingStatus> before = lockedStatus(id, "text_hash <> :hash", Map.of("hash", textHash));
         if (before.isEmpty()) {
             return false;
         }
+        horizon.enlist();
         jdbc.sql("""
                 UPDATE qa_embedding
                    SET status = 'PENDING', text_hash = :hash, pending_since = :now, next_attempt_at = :now,
                        lease_until = NULL, attempts = 0, lease_expiries = 0, last_error = NULL, error_kind = NULL,
-                       model = NULL, dimensions = NULL, vector = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id""")
+                       updated_at = :now, change_seq = %s
+                 WHERE qa_pair_id = :id""".formatted(NEXT_CHANGE))
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
                 .update();
         move(new Counts().add(before.get(), -1).add(EmbeddingStatus.PENDING, 1));
         return true;
     }
 
-    /** Deletes a pair's row ahead of the pair itself, so that its count goes with it. */
-    void delete(UUID id) {
+    /**
+     * Deletes a pair's row ahead of the pair itself, so that its count goes with it, and leaves
+     * the deletion in the change feed.
+     */
+    void delete(UUID id, Instant now) {
         lockedStatus(id, "TRUE", Map.of()).ifPresent(status -> {
+            horizon.enlist();
             jdbc.sql("DELETE FROM qa_embedding WHERE qa_pair_id = :id").param("id", id).update();
+            jdbc.sql("INSERT INTO qa_pair_deletion (change_seq, qa_pair_id, deleted_at) VALUES (%s, :id, :now)"
+                            .formatted(NEXT_CHANGE))
+                    .param("id", id).param("now", toDb(now)).update();
             move(new Counts().add(status, -1));
         });
     }
@@ -217,6 +236,7 @@ class EmbeddingRepository {
 
     /** Writes each vector whose text is still current; returns, per completion, whether it was written. */
     boolean[] complete(List<Completion> completions, String model, Instant now) {
+        horizon.enlist();
         MapSqlParameterSource[] rows = completions.stream()
                 .map(c -> new MapSqlParameterSource()
                         .addValue("id", c.id()).addValue("hash", c.textHash()).addValue("claim", c.claim())
@@ -225,10 +245,11 @@ class EmbeddingRepository {
                 .toArray(MapSqlParameterSource[]::new);
         boolean[] written = written(batch.batchUpdate("""
                 UPDATE qa_embedding
-                   SET status = 'COMPLETED', vector = :vector, dimensions = :dimensions, model = :model,
-                       pending_since = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
-                       error_kind = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""", rows));
+                   SET status = 'COMPLETED', vector = :vector, vector_text_hash = :hash, dimensions = :dimensions,
+                       model = :model, pending_since = NULL, next_attempt_at = NULL, lease_until = NULL,
+                       last_error = NULL, error_kind = NULL, updated_at = :now, change_seq = %s
+                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim"""
+                .formatted(NEXT_CHANGE), rows));
         int n = count(written);
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
         return written;
@@ -413,12 +434,14 @@ class EmbeddingRepository {
         return out;
     }
 
+    /** A row's summary; model and width are those of a current vector (an edited pair's old one is not shown). */
     private static EmbeddingSummary summary(ResultSet rs) throws SQLException {
+        EmbeddingStatus status = EmbeddingStatus.valueOf(rs.getString("status"));
         int dimensions = rs.getInt("dimensions");
-        Integer knownDimensions = rs.wasNull() ? null : dimensions;
+        Integer knownDimensions = rs.wasNull() || status != EmbeddingStatus.COMPLETED ? null : dimensions;
         return new EmbeddingSummary(
-                EmbeddingStatus.valueOf(rs.getString("status")),
-                rs.getString("model"),
+                status,
+                status == EmbeddingStatus.COMPLETED ? rs.getString("model") : null,
                 knownDimensions,
                 rs.getInt("attempts"),
                 rs.getString("last_error"),

@@ -71,7 +71,7 @@ public class EmbeddingService {
     /** A pair is being deleted: its embedding goes first, so that the figures lose it too. */
     @Transactional(propagation = Propagation.MANDATORY)
     public void forget(UUID id) {
-        repository.delete(id);
+        repository.delete(id, clock.instant());
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.function.DoubleSupplier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.provider.ProviderException;
@@ -144,6 +145,11 @@ public class ProviderGate {
      * so it neither pauses the node nor counts against the circuit.
      */
     public Outcome call(List<String> texts, boolean textsSuspected) {
+        return call(texts, textsSuspected, CallPurpose.DOCUMENT);
+    }
+
+    /** One call for {@code texts}, billed as made for {@code purpose}; see {@link #call(List, boolean)}. */
+    public Outcome call(List<String> texts, boolean textsSuspected, CallPurpose purpose) {
         Instant now = clock.instant();
         Optional<String> paused = pausedReason(now);
         if (paused.isPresent()) {
@@ -188,7 +194,7 @@ public class ProviderGate {
             // priced by the model asked for: OpenAI answers "text-embedding-ada-002-v2" for
             // "text-embedding-ada-002", and a rate looked up by that name would bill nothing
             String answeredModel = result.model() == null || result.model().equals(provider.model()) ? null : result.model();
-            costs.record(provider.model(), answeredModel, result.promptTokens(), texts.size(), clock.instant());
+            costs.record(provider.model(), answeredModel, purpose, result.promptTokens(), texts.size(), clock.instant());
         }
         return new Answered(result);
     }
@@ -217,7 +223,7 @@ public class ProviderGate {
      * when the caller's texts failed. Billed and counted like any call.
      */
     public Outcome probe() {
-        return call(List.of(PROBE_TEXT), false);
+        return call(List.of(PROBE_TEXT), false, CallPurpose.PROBE);
     }
 
     /**

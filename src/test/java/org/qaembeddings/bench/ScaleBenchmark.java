@@ -87,7 +87,7 @@ final class ScaleBenchmark {
                   FROM generate_series(1, :rows) i""").param("rows", rows).update();
         jdbc.sql("""
                 INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts,
-                                          updated_at, error_kind, vector, dimensions, model)
+                                          updated_at, error_kind, vector, dimensions, model, change_seq)
                 SELECT md5(i::text)::uuid,
                        CASE WHEN i % 1000 = 0 THEN 'PENDING' WHEN i % 997 = 0 THEN 'FAILED' ELSE 'COMPLETED' END,
                        md5(i::text) || md5(i::text),
@@ -96,7 +96,7 @@ final class ScaleBenchmark {
                        1, now(),
                        CASE WHEN i % 997 = 0 THEN (CASE WHEN i % 2 = 0 THEN 'TRANSIENT' ELSE 'PERMANENT' END) END,
                        CASE WHEN i % 1000 <> 0 AND i % 997 <> 0 THEN decode(repeat('00', 1536), 'hex') END,
-                       384, 'all-minilm-l6-v2-q'
+                       384, 'all-minilm-l6-v2-q', nextval('pair_change_seq')
                   FROM generate_series(1, :rows) i""").param("rows", rows).update();
         jdbc.sql("""
                 INSERT INTO embedding_cost (created_at, model, tokens, items, cost_usd)

@@ -1,10 +1,12 @@
 package org.qaembeddings.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -75,6 +77,11 @@ final class Service implements AutoCloseable {
         // the path of every write, with a rate no run reaches
         all.put("security.rate-limit.writes-per-second", "1000000");
         all.put("security.rate-limit.burst", "1000000");
+        try {
+            all.put("search.index-dir", Files.createTempDirectory("bench-index").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         all.putAll(properties);
         String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         return new Service(new SpringApplication(QaEmbeddingsApplication.class).run(args));

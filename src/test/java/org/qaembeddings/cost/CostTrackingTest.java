@@ -99,8 +99,8 @@ class CostTrackingTest extends DatabaseTest {
         CostReport utc = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"), ZoneOffset.UTC);
 
         assertThat(utc.days()).containsExactly(
-                new DailyCost(LocalDate.parse("2026-05-01"), "fake-embedding", 2, 300, new BigDecimal("0.1500000000")),
-                new DailyCost(LocalDate.parse("2026-05-02"), "text-embedding-3-small", 2, 2_000,
+                new DailyCost(LocalDate.parse("2026-05-01"), "fake-embedding", CallPurpose.DOCUMENT, 2, 300, new BigDecimal("0.1500000000")),
+                new DailyCost(LocalDate.parse("2026-05-02"), "text-embedding-3-small", CallPurpose.DOCUMENT, 2, 2_000,
                         new BigDecimal("0.0000400000")));
         assertThat(utc.total()).isEqualTo(new CostReport.Total(4, 2_300, new BigDecimal("0.1500400000")));
 

@@ -1,11 +1,13 @@
 package org.qaembeddings.fault;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
@@ -84,9 +86,10 @@ abstract class ProcessTests {
                 SELECT gen_random_uuid(), :prefix || ' question ' || n || '?', 'answer ' || n, now(), now()
                   FROM generate_series(1, :n) n""").param("prefix", prefix).param("n", n).update();
         jdbc.sql("""
-                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts, updated_at)
+                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts, updated_at,
+                                          change_seq)
                 SELECT id, 'PENDING', encode(sha256(convert_to('Question: ' || question || E'\nAnswer: ' || answer, 'UTF8')), 'hex'),
-                       now(), now(), 0, now()
+                       now(), now(), 0, now(), nextval('pair_change_seq')
                   FROM qa_pair""").update();
     }
 
@@ -104,6 +107,8 @@ abstract class ProcessTests {
         p.put("embedding.openai.dimensions", Integer.toString(DIMENSIONS));
         p.put("embedding.poll-interval", "100ms");
         p.put("security.rate-limit.writes-per-second", "0");
+        // each node its own index, as in production
+        p.put("search.index-dir", Path.of("target/it-index", name + "-" + UUID.randomUUID()).toAbsolutePath().toString());
         return p;
     }
 }

@@ -1,5 +1,9 @@
 package org.qaembeddings.support;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -40,8 +44,11 @@ public abstract class DatabaseTest {
     protected Api api;
 
     @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
+    static void database(DynamicPropertyRegistry registry) throws IOException {
         TestDatabase.freshProperties().forEach((k, v) -> registry.add(k, () -> v));
+        // each context's own index, as each node has its own
+        Path index = Files.createTempDirectory("search-index");
+        registry.add("search.index-dir", index::toString);
         registry.add("embedding.openai.base-url", OPENAI::baseUrl);
         registry.add("embedding.openai.dimensions", () -> DIMENSIONS);
     }

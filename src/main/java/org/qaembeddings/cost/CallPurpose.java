@@ -1,0 +1,11 @@
+package org.qaembeddings.cost;
+
+/** What a provider call was for; the cost report keeps each kind apart. */
+public enum CallPurpose {
+    /** Vectors of stored pairs: the worker, batch and retry. */
+    DOCUMENT,
+    /** A search query's vector. */
+    QUERY,
+    /** The short fixed text that tells a failure of the rows from one of the provider. */
+    PROBE
+}

@@ -1,0 +1,202 @@
+package org.qaembeddings.search;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.qaembeddings.embedding.ChangeFeed;
+import org.qaembeddings.embedding.ProviderGate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps this node's {@link SearchIndex} in step with the database by following the change feed:
+ * {@link #pollOnce()} reads one page of changes, applies it, and makes it searchable; a thread
+ * drives it every {@code search.refresh-interval}, at once again while pages come back full. The
+ * change position goes into each durable commit, so a restart reads only what changed since.
+ */
+@Component
+class IndexFollower implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(IndexFollower.class);
+    /** Changes read per poll: enough to catch up fast, few enough to stay responsive. */
+    static final int PAGE = 1_000;
+    /** An index is committed at least this often, so that its age says when it last followed the feed. */
+    private static final Duration IDLE_COMMIT = Duration.ofHours(1);
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
+    private final ChangeFeed feed;
+    private final ProviderGate gate;
+    private final SearchProperties properties;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private SearchIndex index;
+    private ChangeFeed.Position position;
+    private ChangeFeed.Position committed;
+    private Instant lastCommit;
+    private Instant lastPrune = Instant.MIN;
+    private volatile boolean caughtUp;
+    private volatile String failure;
+    private volatile boolean running;
+    private final Semaphore stopping = new Semaphore(0);
+    private Thread thread;
+
+    IndexFollower(ChangeFeed feed, ProviderGate gate, SearchProperties properties, Clock clock) {
+        this.feed = feed;
+        this.gate = gate;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    /** Opens the index (rebuilding it when it cannot be used), without starting the thread. */
+    void open() {
+        synchronized (lock) {
+            if (index != null) {
+                return;
+            }
+            Instant now = clock.instant();
+            index = SearchIndex.open(properties.indexDir(), now.minus(properties.deletionRetention()));
+            position = index.committedPosition();
+            committed = position;
+            lastCommit = now;
+            caughtUp = false;
+        }
+    }
+
+    /**
+     * Reads one page of changes and applies it.
+     *
+     * @return how many changes were read; {@link #PAGE} or more means more are likely waiting
+     */
+    int pollOnce() {
+        synchronized (lock) {
+            if (index == null) {
+                throw new IllegalStateException("the search index is closed");
+            }
+            try {
+                ChangeFeed.Batch batch = feed.read(position, PAGE);
+                index.apply(batch.changes(), gate.model());
+                position = batch.next();
+                if (!batch.changes().isEmpty()) {
+                    index.refresh();
+                }
+                if (batch.caughtUp() && !caughtUp) {
+                    caughtUp = true;
+                    log.info("search index caught up with the database: {} pairs", index.size());
+                }
+                Instant now = clock.instant();
+                if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
+                        || !now.isBefore(lastCommit.plus(IDLE_COMMIT))) {
+                    commit(now);
+                }
+                if (!now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
+                    lastPrune = now;
+                    feed.pruneDeletions(now.minus(properties.deletionRetention()));
+                }
+                return batch.changes().size();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void commit(Instant now) throws IOException {
+        index.commit(position, now);
+        committed = position;
+        lastCommit = now;
+    }
+
+    /** The index, for a search; null while closed. Searches may run beside a poll. */
+    SearchIndex index() {
+        return index;
+    }
+
+    /** Whether the index has read every change there was at some point since it opened. */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Why polls fail, or null while they succeed. */
+    String failure() {
+        return failure;
+    }
+
+    @Override
+    public void start() {
+        open();
+        running = true;
+        thread = new Thread(this::run, "search-index-follower");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            int read;
+            try {
+                read = pollOnce();
+                if (failure != null) {
+                    log.info("search index follows the database again");
+                    failure = null;
+                }
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    log.warn("search index could not follow the database: {}", e.toString());
+                }
+                failure = e.getClass().getSimpleName() + " since " + clock.instant();
+                read = 0;
+            }
+            if (read < PAGE) {
+                try {
+                    stopping.tryAcquire(properties.refreshInterval().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (thread != null) {
+            // not an interrupt: one during Lucene's file I/O would close its channels under the writer
+            stopping.release();
+            try {
+                thread.join(Duration.ofSeconds(10).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    /** Commits what was applied and closes the index. */
+    void close() {
+        synchronized (lock) {
+            if (index == null) {
+                return;
+            }
+            try {
+                commit(clock.instant());
+                index.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("search index not closed cleanly ({}); it reads the changes since its last commit on start", e.toString());
+            } finally {
+                index = null;
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

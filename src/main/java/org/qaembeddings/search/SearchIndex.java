@@ -1,0 +1,316 @@
+package org.qaembeddings.search;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.Lock;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.QueryBuilder;
+import org.qaembeddings.embedding.ChangeFeed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's Lucene index of the pairs: BM25 over question and answer, and an HNSW graph of the
+ * vectors, one document per pair. It holds only what ranking needs; hits are read back from the
+ * database. Written by one follower thread, searched by any number of request threads through
+ * near-real-time readers. Each durable commit carries the change position it reflects.
+ */
+final class SearchIndex implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(SearchIndex.class);
+
+    static final String ID = "id";
+    static final String QUESTION = "question";
+    static final String ANSWER = "answer";
+    static final String MODEL = "model";
+    static final String FRESH = "fresh";
+    /** A question says what a pair is about more than its answer does. */
+    private static final float QUESTION_BOOST = 2f;
+    /** Bumped when the documents change shape: an index of another shape is rebuilt. */
+    private static final String LAYOUT = "1";
+    private static final String POSITION_KEY = "position";
+    private static final String LAYOUT_KEY = "layout";
+    private static final String COMMITTED_AT_KEY = "committedAt";
+
+    private static final KnnVectorsFormat VECTORS = new HnswFormat();
+    private static final Codec CODEC = new Lucene912Codec() {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+            return VECTORS;
+        }
+    };
+
+    /** A document's rank on one side, and the score it had there. */
+    record Scored(UUID id, float score) {
+    }
+
+    private final Directory directory;
+    private final Analyzer analyzer = new EnglishAnalyzer();
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final ChangeFeed.Position committedPosition;
+    private final String rebuildReason;
+
+    private SearchIndex(Directory directory, IndexWriter writer, ChangeFeed.Position committed, String rebuildReason)
+            throws IOException {
+        this.directory = directory;
+        this.writer = writer;
+        this.searchers = new SearcherManager(writer, null);
+        this.committedPosition = committed;
+        this.rebuildReason = rebuildReason;
+    }
+
+    /**
+     * Opens the index in {@code dir}, or starts it anew (from change position 0) when it is
+     * missing, unreadable, of another layout, or committed before {@code oldestUsable} (the feed no
+     * longer holds the deletions since). Another process holding the directory is an error.
+     */
+    static SearchIndex open(Path dir, Instant oldestUsable) {
+        try {
+            Files.createDirectories(dir);
+            Directory directory = FSDirectory.open(dir);
+            try (Lock probe = directory.obtainLock(IndexWriter.WRITE_LOCK_NAME)) {
+                probe.ensureValid();
+            } catch (LockObtainFailedException e) {
+                directory.close();
+                throw new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
+                        + " is in use by another process; give each node a directory of its own", e);
+            }
+            String reason = null;
+            ChangeFeed.Position position = ChangeFeed.Position.START;
+            if (!DirectoryReader.indexExists(directory)) {
+                reason = "no index yet";
+            } else {
+                try {
+                    Map<String, String> data = SegmentInfos.readLatestCommit(directory).getUserData();
+                    if (!LAYOUT.equals(data.get(LAYOUT_KEY)) || data.get(POSITION_KEY) == null) {
+                        reason = "the index was made by another version";
+                    } else if (Instant.parse(data.getOrDefault(COMMITTED_AT_KEY, Instant.EPOCH.toString())).isBefore(oldestUsable)) {
+                        reason = "the index is older than the change feed's deletions";
+                    } else {
+                        position = ChangeFeed.Position.decode(data.get(POSITION_KEY));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    reason = "the index could not be read (" + e.getClass().getSimpleName() + ")";
+                }
+            }
+            if (reason != null) {
+                wipe(dir);
+            }
+            IndexWriter writer;
+            try {
+                writer = new IndexWriter(directory, config(reason == null));
+            } catch (LockObtainFailedException e) {
+                directory.close();
+                throw new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
+                        + " is in use by another process; give each node a directory of its own", e);
+            } catch (IOException | RuntimeException e) {
+                if (reason != null) {
+                    directory.close();
+                    throw e;
+                }
+                // readable commit data, unreadable segments: start again
+                reason = "the index could not be opened (" + e.getClass().getSimpleName() + ")";
+                position = ChangeFeed.Position.START;
+                wipe(dir);
+                writer = new IndexWriter(directory, config(false));
+            }
+            if (reason != null) {
+                log.info("search index in {} is rebuilt from the database: {}", dir.toAbsolutePath(), reason);
+            }
+            return new SearchIndex(directory, writer, position, reason);
+        } catch (IOException e) {
+            throw new UncheckedIOException("search index in " + dir.toAbsolutePath() + " cannot be opened", e);
+        }
+    }
+
+    private static IndexWriterConfig config(boolean append) {
+        return new IndexWriterConfig(new EnglishAnalyzer()).setCodec(CODEC)
+                .setOpenMode(append ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE);
+    }
+
+    /** The change position of the last durable commit (0 for a new index). */
+    ChangeFeed.Position committedPosition() {
+        return committedPosition;
+    }
+
+    /** Why the index started empty, or null when an earlier one was opened. */
+    String rebuildReason() {
+        return rebuildReason;
+    }
+
+    /** Applies changes in order: a later change of a pair replaces the earlier. */
+    void apply(List<ChangeFeed.Change> changes, String currentModel) throws IOException {
+        for (ChangeFeed.Change change : changes) {
+            Term id = new Term(ID, change.id().toString());
+            if (change.deleted()) {
+                writer.deleteDocuments(id);
+            } else {
+                writer.updateDocument(id, document(change, currentModel));
+            }
+        }
+    }
+
+    private static Document document(ChangeFeed.Change change, String currentModel) {
+        Document doc = new Document();
+        doc.add(new StringField(ID, change.id().toString(), Field.Store.YES));
+        doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
+        doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
+        float[] vector = change.vector();
+        if (vector != null && vector.length <= HnswFormat.MAX_DIMENSIONS && hasLength(vector)) {
+            doc.add(new KnnFloatVectorField(vectorField(vector.length), vector, VectorSimilarityFunction.COSINE));
+            doc.add(new StringField(MODEL, String.valueOf(change.model()), Field.Store.NO));
+            boolean fresh = change.vectorCurrent() && currentModel.equals(change.model());
+            doc.add(new StringField(FRESH, Boolean.toString(fresh), Field.Store.NO));
+        }
+        return doc;
+    }
+
+    /** A zero vector has no direction: cosine cannot rank it. */
+    private static boolean hasLength(float[] vector) {
+        for (float v : vector) {
+            if (v != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Vectors of each width in a field of their own: Lucene fixes a field's width. */
+    private static String vectorField(int dimensions) {
+        return "vector" + dimensions;
+    }
+
+    /** Makes what was applied visible to searches. */
+    void refresh() throws IOException {
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** Writes what was applied durably, with the change position it reflects. */
+    void commit(ChangeFeed.Position position, Instant now) throws IOException {
+        writer.setLiveCommitData(Map.of(POSITION_KEY, position.encode(), LAYOUT_KEY, LAYOUT,
+                COMMITTED_AT_KEY, now.toString()).entrySet());
+        writer.commit();
+    }
+
+    /** BM25 over question and answer; the query's words, analysed as the texts were, any of them matching. */
+    List<Scored> keyword(String text, int n) throws IOException {
+        QueryBuilder builder = new QueryBuilder(analyzer);
+        BooleanQuery.Builder query = new BooleanQuery.Builder();
+        Query question = builder.createBooleanQuery(QUESTION, text, BooleanClause.Occur.SHOULD);
+        Query answer = builder.createBooleanQuery(ANSWER, text, BooleanClause.Occur.SHOULD);
+        if (question == null && answer == null) {
+            return List.of(); // only stop words
+        }
+        if (question != null) {
+            query.add(new BoostQuery(question, QUESTION_BOOST), BooleanClause.Occur.SHOULD);
+        }
+        if (answer != null) {
+            query.add(answer, BooleanClause.Occur.SHOULD);
+        }
+        return search(query.build(), n, false);
+    }
+
+    /**
+     * The nearest vectors of {@code model} (never another's: two models' vectors are not comparable),
+     * current ones only when {@code freshOnly}; scores are cosine similarities.
+     */
+    List<Scored> semantic(float[] vector, String model, int n, boolean freshOnly) throws IOException {
+        BooleanQuery.Builder filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MODEL, model)), BooleanClause.Occur.FILTER);
+        if (freshOnly) {
+            filter.add(new TermQuery(new Term(FRESH, "true")), BooleanClause.Occur.FILTER);
+        }
+        if (!hasLength(vector)) {
+            return List.of();
+        }
+        return search(new KnnFloatVectorQuery(vectorField(vector.length), vector, n, filter.build()), n, true);
+    }
+
+    private List<Scored> search(Query query, int n, boolean cosine) throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            TopDocs top = searcher.search(query, n);
+            StoredFields fields = searcher.storedFields();
+            List<Scored> out = new ArrayList<>(top.scoreDocs.length);
+            for (ScoreDoc hit : top.scoreDocs) {
+                UUID id = UUID.fromString(fields.document(hit.doc).get(ID));
+                // Lucene scores cosine as (1 + cos) / 2, to keep scores positive
+                out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
+            }
+            return out;
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /** How many pairs the index holds (as of the last refresh). */
+    int size() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.getIndexReader().numDocs();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /** Deletes everything in {@code dir} (an index that cannot be opened); the directory itself stays. */
+    static void wipe(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            searchers.close();
+            writer.close();
+        } finally {
+            directory.close();
+        }
+    }
+}

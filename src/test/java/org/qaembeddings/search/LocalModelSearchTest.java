@@ -1,0 +1,56 @@
+package org.qaembeddings.search;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.qaembeddings.support.DatabaseTest;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** What a newcomer gets with the defaults: a paraphrase finds the right pair first, with the in-process model. */
+@TestPropertySource(properties = "embedding.provider=local")
+class LocalModelSearchTest extends DatabaseTest {
+
+    private static final Map<String, String> PAIRS = new LinkedHashMap<>();
+
+    static {
+        PAIRS.put("How do I reset my password?", "Open Settings, then Security, then Reset password.");
+        PAIRS.put("How long does shipping take?", "Orders arrive within three to five business days.");
+        PAIRS.put("Can I pay by bank transfer?", "Yes, choose bank transfer at checkout.");
+        PAIRS.put("How do I cancel my subscription?", "Go to Billing and press Cancel plan.");
+        PAIRS.put("Where can I download my invoices?", "Invoices are under Billing, History.");
+        PAIRS.put("Do you ship to Canada?", "We ship to the United States and Canada.");
+        PAIRS.put("How do I delete my account?", "Write to support and we remove it within a week.");
+        PAIRS.put("Is there a mobile app?", "Yes, for iOS and Android.");
+    }
+
+    @ParameterizedTest(name = "{0} finds \"{1}\" in {2}")
+    @CsvSource(delimiter = '|', value = {
+            "forgot my login|How do I reset my password?|hybrid",
+            "forgot my login|How do I reset my password?|semantic",
+            "when will my parcel arrive|How long does shipping take?|hybrid",
+            "stop paying every month|How do I cancel my subscription?|semantic",
+            "bills for my purchases|Where can I download my invoices?|hybrid"})
+    void aParaphraseFindsTheRightPairFirst(String query, String expected, String mode) {
+        PAIRS.forEach(api::create);
+        await().atMost(Duration.ofSeconds(60)).until(() -> rowsWithStatus("COMPLETED") == PAIRS.size());
+
+        JsonNode answer = await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8)).json(),
+                        json -> json.path("hits").size() > 0 && json.path("degraded").isNull()
+                                && json.path("hits").get(0).path("embedding").path("fresh").asBoolean());
+
+        assertThat(answer.path("hits").get(0).path("question").asString()).isEqualTo(expected);
+        assertThat(answer.path("setting").asString()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(OPENAI.requests()).isEmpty();
+    }
+}

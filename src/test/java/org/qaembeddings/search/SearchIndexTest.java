@@ -1,0 +1,150 @@
+package org.qaembeddings.search;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.qaembeddings.embedding.ChangeFeed;
+import org.qaembeddings.embedding.EmbeddingStatus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Lucene index on its own: what it keeps across a restart, and what it does with a directory it cannot use. */
+class SearchIndexTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private static ChangeFeed.Change pair(long seq, UUID id, String question, float[] vector) {
+        return new ChangeFeed.Change(seq, id, false, question, "an answer", EmbeddingStatus.COMPLETED, "m", vector, true);
+    }
+
+    private static float[] vector(int dimensions, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[dimensions];
+        for (int i = 0; i < dimensions; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void aReopenedIndexKeepsItsDocumentsAndTheChangePositionOfItsLastCommit() throws IOException {
+        UUID id = UUID.randomUUID();
+        ChangeFeed.Position position = new ChangeFeed.Position(42, List.of(new ChangeFeed.Gap(40, 41, 7)));
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).isEqualTo("no index yet");
+            index.apply(List.of(pair(42, id, "How do I reset my password?", vector(8, 1))), "m");
+            index.commit(position, NOW);
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).isNull();
+            assertThat(index.committedPosition()).isEqualTo(position);
+            assertThat(index.keyword("resetting passwords", 10)).extracting(SearchIndex.Scored::id).containsExactly(id);
+        }
+    }
+
+    @Test
+    void anIndexOlderThanTheFeedsDeletionsIsRebuilt() throws IOException {
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Old?", null)), "m");
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW.minusSeconds(7200));
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).contains("older than");
+            assertThat(index.committedPosition()).isEqualTo(ChangeFeed.Position.START);
+            assertThat(index.size()).isZero();
+        }
+    }
+
+    @Test
+    void aCorruptIndexIsRebuiltFromTheStart() throws IOException {
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Soon corrupt?", vector(8, 2))), "m");
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().equals("write.lock")).toList()) {
+                byte[] bytes = Files.readAllBytes(file);
+                for (int i = 0; i < bytes.length; i += 7) {
+                    bytes[i] ^= 0x5A;
+                }
+                Files.write(file, bytes);
+            }
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).contains("could not be");
+            assertThat(index.committedPosition()).isEqualTo(ChangeFeed.Position.START);
+            assertThat(index.size()).isZero();
+            UUID id = UUID.randomUUID();
+            index.apply(List.of(pair(1, id, "Rebuilt?", vector(8, 3))), "m");
+            index.refresh();
+            assertThat(index.keyword("rebuilt", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
+        }
+    }
+
+    @Test
+    void aDirectoryAnotherProcessHoldsIsRefusedNotWiped() throws IOException {
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Kept?", null)), "m");
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
+            assertThatThrownBy(() -> SearchIndex.open(dir, NOW.minusSeconds(3600)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by another process");
+            index.refresh();
+            assertThat(index.size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void vectorsAsWideAsRemoteModelsMakeAreIndexedAndNeverComparedAcrossModels() throws IOException {
+        UUID small = UUID.randomUUID();
+        UUID large = UUID.randomUUID();
+        UUID otherModel = UUID.randomUUID();
+        float[] target = vector(3072, 9);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, small, "Small?", vector(1536, 4)), pair(2, large, "Large?", target),
+                    new ChangeFeed.Change(3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)),
+                    "m");
+            index.refresh();
+            assertThat(index.semantic(target, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(large);
+            assertThat(index.semantic(target, "m", 5, false).get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(index.semantic(vector(1536, 4), "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(small);
+        }
+    }
+
+    @Test
+    void staleVectorsAreLeftOutWhenOnlyFreshOnesAreAskedFor() throws IOException {
+        UUID stale = UUID.randomUUID();
+        UUID fresh = UUID.randomUUID();
+        float[] v = vector(8, 5);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(new ChangeFeed.Change(1, stale, false, "Edited?", "a", EmbeddingStatus.PENDING, "m", v, false),
+                    pair(2, fresh, "Current?", vector(8, 6))), "m");
+            index.refresh();
+            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(stale, fresh);
+            assertThat(index.semantic(v, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(fresh);
+        }
+    }
+
+    @Test
+    void aDeletedPairLeavesTheIndex() throws IOException {
+        UUID id = UUID.randomUUID();
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "Deleted soon?", vector(8, 7)), ChangeFeed.Change.deletion(2, id)), "m");
+            index.refresh();
+            assertThat(index.size()).isZero();
+            assertThat(index.keyword("deleted", 5)).isEmpty();
+        }
+    }
+}
