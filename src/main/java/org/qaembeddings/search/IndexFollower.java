@@ -36,12 +36,14 @@ class IndexFollower implements SmartLifecycle {
     private final SearchProperties properties;
     private final Clock clock;
     private final Object lock = new Object();
-    private SearchIndex index;
-    private ChangeFeed.Position position;
+    private volatile SearchIndex index;
+    private volatile ChangeFeed.Position position;
     private ChangeFeed.Position committed;
     private Instant lastCommit;
     private Instant lastPrune = Instant.MIN;
     private volatile boolean caughtUp;
+    private volatile Instant openedAt;
+    private volatile Duration catchUp;
     private volatile String failure;
     private volatile boolean running;
     private final Semaphore stopping = new Semaphore(0);
@@ -66,6 +68,8 @@ class IndexFollower implements SmartLifecycle {
             committed = position;
             lastCommit = now;
             caughtUp = false;
+            openedAt = now;
+            catchUp = null;
         }
     }
 
@@ -88,7 +92,8 @@ class IndexFollower implements SmartLifecycle {
                 }
                 if (batch.caughtUp() && !caughtUp) {
                     caughtUp = true;
-                    log.info("search index caught up with the database: {} pairs", index.size());
+                    catchUp = Duration.between(openedAt, clock.instant());
+                    log.info("search index caught up with the database in {} ms: {} pairs", catchUp.toMillis(), index.size());
                 }
                 Instant now = clock.instant();
                 if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
@@ -120,6 +125,16 @@ class IndexFollower implements SmartLifecycle {
     /** Whether the index has read every change there was at some point since it opened. */
     boolean caughtUp() {
         return caughtUp;
+    }
+
+    /** How long the index took from opening to its first caught-up read; null until then. */
+    Duration catchUp() {
+        return catchUp;
+    }
+
+    /** The change position applied so far. */
+    ChangeFeed.Position position() {
+        return position;
     }
 
     /** Why polls fail, or null while they succeed. */

@@ -5,12 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.support.Api;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
 import tools.jackson.databind.JsonNode;
@@ -26,6 +28,9 @@ import static org.awaitility.Awaitility.await;
 class SearchApiTest extends DatabaseTest {
 
     private static final Duration WITHIN = Duration.ofSeconds(10);
+
+    @Autowired
+    SearchHealthIndicator contributor;
 
     private static String embedded(String question, String answer) {
         return "Question: " + question + "\nAnswer: " + answer;
@@ -185,6 +190,22 @@ class SearchApiTest extends DatabaseTest {
         assertThat(ids(similar)).containsExactly(b);
         assertThat(OPENAI.requests()).isEmpty();
         Api.assertProblem(api.get("/api/qa-pairs/00000000-0000-0000-0000-000000000000/similar"), 404);
+    }
+
+    @Test
+    void theSearchContributorSaysHowFarTheIndexHasFollowed() {
+        String id = api.create("Is the index healthy?", "Ask the actuator.");
+        await().atMost(WITHIN).until(() -> ids(search("index healthy", "&mode=keyword")).equals(List.of(id)));
+
+        Api.Response health = api.get("/actuator/health/search");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().path("status").asString()).isEqualTo("UP");
+        // details go to an admin key only; none is set here, so they are read from the contributor itself
+        Map<String, Object> details = contributor.health().getDetails();
+        assertThat(details.get("caughtUp")).isEqualTo(true);
+        assertThat((Integer) details.get("pairsIndexed")).isPositive();
+        assertThat((Long) details.get("changePosition")).isPositive();
+        assertThat(details.get("catchUpMillis")).isInstanceOf(Long.class);
     }
 
     @Test
