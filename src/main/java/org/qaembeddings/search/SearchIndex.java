@@ -7,12 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -43,7 +46,6 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.Lock;
 import org.apache.lucene.store.LockObtainFailedException;
-import org.apache.lucene.util.QueryBuilder;
 import org.qaembeddings.embedding.ChangeFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,20 +236,42 @@ final class SearchIndex implements Closeable {
 
     /** BM25 over question and answer; the query's words, analysed as the texts were, any of them matching. */
     List<Scored> keyword(String text, int n) throws IOException {
-        QueryBuilder builder = new QueryBuilder(analyzer);
-        BooleanQuery.Builder query = new BooleanQuery.Builder();
-        Query question = builder.createBooleanQuery(QUESTION, text, BooleanClause.Occur.SHOULD);
-        Query answer = builder.createBooleanQuery(ANSWER, text, BooleanClause.Occur.SHOULD);
-        if (question == null && answer == null) {
+        return keyword(text, n, 0);
+    }
+
+    /**
+     * BM25 over question and answer, each of the query's words (analysed as the texts were)
+     * matching in either; a pair must hold at least {@code minimumShare} of the words (0: any one).
+     */
+    List<Scored> keyword(String text, int n, double minimumShare) throws IOException {
+        List<String> terms = terms(text);
+        if (terms.isEmpty()) {
             return List.of(); // only stop words
         }
-        if (question != null) {
-            query.add(new BoostQuery(question, QUESTION_BOOST), BooleanClause.Occur.SHOULD);
+        BooleanQuery.Builder query = new BooleanQuery.Builder();
+        for (String term : terms) {
+            Query either = new BooleanQuery.Builder()
+                    .add(new BoostQuery(new TermQuery(new Term(QUESTION, term)), QUESTION_BOOST), BooleanClause.Occur.SHOULD)
+                    .add(new TermQuery(new Term(ANSWER, term)), BooleanClause.Occur.SHOULD)
+                    .build();
+            query.add(either, BooleanClause.Occur.SHOULD);
         }
-        if (answer != null) {
-            query.add(answer, BooleanClause.Occur.SHOULD);
-        }
+        query.setMinimumNumberShouldMatch(Math.max(1, (int) Math.ceil(minimumShare * terms.size())));
         return search(query.build(), n, false);
+    }
+
+    /** The distinct terms of {@code text} as the analyser makes them (stemmed, stop words gone). */
+    private List<String> terms(String text) throws IOException {
+        LinkedHashSet<String> terms = new LinkedHashSet<>();
+        try (TokenStream tokens = analyzer.tokenStream(QUESTION, text)) {
+            CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken()) {
+                terms.add(term.toString());
+            }
+            tokens.end();
+        }
+        return new ArrayList<>(terms);
     }
 
     /**

@@ -19,7 +19,7 @@ import org.springframework.stereotype.Service;
 
 /**
  * Finds pairs by meaning, by words, or by both, fused with reciprocal rank fusion (each side's
- * rank r adds 1 / (60 + r)). The index ranks; the database then supplies every hit's current
+ * rank r adds 1 / (60 + r); in the fusion, a pair's words count when it holds most of the query's). The index ranks; the database then supplies every hit's current
  * texts and state, so a deleted pair never appears and no text shown is stale. When the query
  * cannot be embedded, or the index is still being built, the answer comes from the words alone
  * and says so: a search never fails because the provider is down.
@@ -31,6 +31,13 @@ class SearchService {
     static final int RRF_K = 60;
     /** How deep each side is read before fusing. */
     static final int FUSION_WINDOW = 50;
+    /**
+     * In {@code hybrid}, words count for a pair that holds at least this share of the query's
+     * words (after stemming and stop words). A looser match is left to the meaning side: one
+     * shared word ("app", "account") says little, and fused at full weight it pushed the right
+     * pair down for most paraphrases (see the search quality benchmark).
+     */
+    static final double HYBRID_WORD_SHARE = 0.75;
 
     private final IndexFollower follower;
     private final QueryVectors queries;
@@ -71,7 +78,7 @@ class SearchService {
             List<SearchIndex.Scored> keyword = List.of();
             boolean keywordOnly = mode == SearchMode.KEYWORD || !semanticRan;
             if (mode != SearchMode.SEMANTIC || !semanticRan) {
-                keyword = index.keyword(query, keywordOnly ? k : Math.max(k, FUSION_WINDOW));
+                keyword = keywordOnly ? index.keyword(query, k) : index.keyword(query, Math.max(k, FUSION_WINDOW), HYBRID_WORD_SHARE);
             }
             List<Ranked> ranked = keywordOnly ? single(keyword, false)
                     : mode == SearchMode.SEMANTIC ? single(semantic, true) : fuse(semantic, keyword);

@@ -91,6 +91,31 @@ final class Service implements AutoCloseable {
         return context.getBean(type);
     }
 
+    <T> T bean(String name, Class<T> type) {
+        return context.getBean(name, type);
+    }
+
+    /**
+     * Waits until this node's search index has read every change committed so far, with no gap
+     * left open (read from its health contributor, whose details HTTP shows to admin keys only).
+     */
+    void awaitIndexed(Duration limit) {
+        long last = jdbc().sql("SELECT COALESCE(MAX(change_seq), 0) FROM qa_embedding").query(Long.class).single();
+        var search = bean("search", org.springframework.boot.health.contributor.HealthIndicator.class);
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            Map<String, Object> details = search.health().getDetails();
+            if (Boolean.TRUE.equals(details.get("caughtUp")) && ((Number) details.get("changePosition")).longValue() >= last
+                    && ((Number) details.get("openGaps")).intValue() == 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("search index not caught up within " + limit + ": " + details);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // polls a condition, with a deadline
+        }
+    }
+
     JdbcClient jdbc() {
         return bean(JdbcClient.class);
     }

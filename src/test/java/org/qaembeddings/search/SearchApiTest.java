@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.support.Api;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
 import tools.jackson.databind.JsonNode;
@@ -25,6 +26,7 @@ import static org.awaitility.Awaitility.await;
  * provider: its vector for a text is fixed, so a query that is a pair's embedded text finds that
  * pair first by meaning.
  */
+@TestPropertySource(properties = "embedding.text-template={question} {answer}")
 class SearchApiTest extends DatabaseTest {
 
     private static final Duration WITHIN = Duration.ofSeconds(10);
@@ -32,8 +34,9 @@ class SearchApiTest extends DatabaseTest {
     @Autowired
     SearchHealthIndicator contributor;
 
+    /** The text embedded for a pair, under this test's template: the pair's own words and no others. */
     private static String embedded(String question, String answer) {
-        return "Question: " + question + "\nAnswer: " + answer;
+        return question + " " + answer;
     }
 
     private Api.Response search(String query, String parameters) {

@@ -138,6 +138,22 @@ class SearchIndexTest {
     }
 
     @Test
+    void aMinimumShareOfTheQuerysWordsKeepsOutPairsThatShareOnlyOne() throws IOException {
+        UUID most = UUID.randomUUID();
+        UUID one = UUID.randomUUID();
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, most, "rotate signing keys weekly", null), pair(2, one, "keys to the office", null)), "m");
+            index.refresh();
+            // four words (stop words aside): "rotate", "sign", "key", "monthly"
+            String query = "rotate the signing keys monthly";
+            assertThat(index.keyword(query, 10)).extracting(SearchIndex.Scored::id).containsExactly(most, one);
+            assertThat(index.keyword(query, 10, 0.75)).extracting(SearchIndex.Scored::id).containsExactly(most);
+            assertThat(index.keyword(query, 10, 1.0)).isEmpty();
+            assertThat(index.keyword("the of and", 10, 0.75)).as("only stop words").isEmpty();
+        }
+    }
+
+    @Test
     void aDeletedPairLeavesTheIndex() throws IOException {
         UUID id = UUID.randomUUID();
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
