@@ -156,12 +156,33 @@ public class ChangeFeed {
         return new Batch(changes, new Position(read, bounded(gaps)), !full);
     }
 
-    /** The pairs' current state, for those that still exist. */
+    /** The pairs' current state, vectors included, for those that still exist. */
     public List<Change> current(Collection<UUID> ids) {
         if (ids.isEmpty()) {
             return List.of();
         }
         return jdbc.sql(PAIR_COLUMNS + " WHERE e.qa_pair_id IN (:ids)").param("ids", ids).query(ChangeFeed::pair).list();
+    }
+
+    /**
+     * The pairs' current texts and state without their vectors (null; {@code vectorCurrent} and
+     * {@code model} still tell whether the stored vector is current), for those that still exist:
+     * what a search shows of its hits.
+     */
+    public List<Change> texts(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                        SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.model,
+                               e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current
+                          FROM qa_embedding e JOIN qa_pair p ON p.id = e.qa_pair_id
+                         WHERE e.qa_pair_id IN (:ids)""")
+                .param("ids", ids)
+                .query((rs, n) -> new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false,
+                        rs.getString("question"), rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")),
+                        rs.getString("model"), null, rs.getBoolean("vector_current")))
+                .list();
     }
 
     /** Removes deletions older than {@code before}; a follower whose copy is older rebuilds it. */

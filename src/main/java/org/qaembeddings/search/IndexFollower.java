@@ -30,6 +30,7 @@ class IndexFollower implements SmartLifecycle {
     /** An index is committed at least this often, so that its age says when it last followed the feed. */
     private static final Duration IDLE_COMMIT = Duration.ofHours(1);
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+    private static final Duration CATCH_UP_REFRESH = Duration.ofSeconds(1);
 
     private final ChangeFeed feed;
     private final ProviderGate gate;
@@ -41,6 +42,7 @@ class IndexFollower implements SmartLifecycle {
     private ChangeFeed.Position committed;
     private Instant lastCommit;
     private Instant lastPrune = Instant.MIN;
+    private Instant lastRefresh = Instant.MIN;
     private volatile boolean caughtUp;
     private volatile Instant openedAt;
     private volatile Duration catchUp;
@@ -87,8 +89,12 @@ class IndexFollower implements SmartLifecycle {
                 ChangeFeed.Batch batch = feed.read(position, PAGE);
                 index.apply(batch.changes(), gate.model());
                 position = batch.next();
-                if (!batch.changes().isEmpty()) {
+                Instant read = clock.instant();
+                // a refresh writes a segment: while catching up (full pages) at most one a second,
+                // or a rebuild of a million pairs would write a thousand tiny segments to merge
+                if (!batch.changes().isEmpty() && (batch.caughtUp() || !read.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
                     index.refresh();
+                    lastRefresh = read;
                 }
                 if (batch.caughtUp() && !caughtUp) {
                     caughtUp = true;

@@ -154,7 +154,7 @@ class SearchService {
 
     /** Each hit's current texts and state from the database; a pair deleted since it was indexed is left out. */
     private List<SearchResponse.Hit> readBack(List<Ranked> ranked) {
-        Map<UUID, ChangeFeed.Change> current = feed.current(ranked.stream().map(Ranked::id).toList()).stream()
+        Map<UUID, ChangeFeed.Change> current = feed.texts(ranked.stream().map(Ranked::id).toList()).stream()
                 .collect(Collectors.toMap(ChangeFeed.Change::id, Function.identity()));
         String model = gate.model();
         List<SearchResponse.Hit> hits = new ArrayList<>(ranked.size());

@@ -10,13 +10,13 @@ import java.util.TreeSet;
 /**
  * Runs the benchmarks and writes {@code docs/benchmarks.md}. Not part of the test run:
  * {@code ./mvnw -B -Pbench verify} builds the jar and runs them; {@code -Dbench.args="..."} passes
- * options, e.g. {@code --only=2,5 --pipeline-pairs=50000 --rounds=5}.
+ * options, e.g. {@code --only=2,5 --pipeline-pairs=50000 --rounds=5 --search-pairs=100000}.
  */
 public final class Benchmarks {
 
     /** The options, each {@code --name=value}. */
     record Options(Set<Integer> only, int rounds, int pairs, int pipelinePairs, int dimensions, String encoding,
-            int saves, int concurrency, int scaleRows, Path out) {
+            int saves, int concurrency, int scaleRows, int searchPairs, Path out) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -30,7 +30,7 @@ public final class Benchmarks {
                 given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
             }
             Set<Integer> only = new TreeSet<>();
-            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,8").split(",")).map(String::trim)
+            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")).map(String::trim)
                     .map(Integer::parseInt).forEach(only::add);
             Options o = new Options(only,
                     Integer.parseInt(given.getOrDefault("rounds", "5")),
@@ -41,9 +41,10 @@ public final class Benchmarks {
                     Integer.parseInt(given.getOrDefault("saves", "2000")),
                     Integer.parseInt(given.getOrDefault("concurrency", "8")),
                     Integer.parseInt(given.getOrDefault("scale-rows", "1000000")),
+                    Integer.parseInt(given.getOrDefault("search-pairs", "1000000")),
                     Path.of(given.getOrDefault("out", "docs/benchmarks.md")));
             given.keySet().removeAll(Set.of("only", "rounds", "pairs", "pipeline-pairs", "dimensions", "encoding", "saves",
-                    "concurrency", "scale-rows", "out"));
+                    "concurrency", "scale-rows", "search-pairs", "out"));
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + given.keySet());
             }
@@ -77,6 +78,9 @@ public final class Benchmarks {
         }
         if (options.only().contains(6)) {
             new DurabilityBenchmark(options).run(report);
+        }
+        if (options.only().contains(7)) {
+            new SearchScaleBenchmark(options).run(report);
         }
         if (options.only().contains(8)) {
             new SearchQualityBenchmark().run(report);

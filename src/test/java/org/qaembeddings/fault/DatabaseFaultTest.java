@@ -111,7 +111,8 @@ class DatabaseFaultTest extends DatabaseTest {
         System.out.printf("database faults: %d sessions killed in 8 s; saves by status %s; all %d saved pairs embedded%n",
                 killed, statuses, saved.size());
         assertThat(killed).as("sessions were killed").isGreaterThan(10);
-        assertThat(saved).hasSizeGreaterThan(50);
+        // about a hundred on a quiet machine; a busy one (CI beside other work) has managed 28
+        assertThat(saved).as("saves went through between the kills").hasSizeGreaterThan(10);
         List<String> stored = jdbc.sql("SELECT question FROM qa_pair").query(String.class).list();
         // a save whose commit went through just before its connection died is in the table though its client saw 503
         assertThat(stored).containsAll(saved.values());
