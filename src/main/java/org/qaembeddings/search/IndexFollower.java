@@ -43,6 +43,8 @@ class IndexFollower implements SmartLifecycle {
     private Instant lastCommit;
     private Instant lastPrune = Instant.MIN;
     private Instant lastRefresh = Instant.MIN;
+    /** Whether changes were applied that no refresh has made visible yet. */
+    private boolean unrefreshed;
     private volatile boolean caughtUp;
     private volatile Instant openedAt;
     private volatile Duration catchUp;
@@ -90,11 +92,14 @@ class IndexFollower implements SmartLifecycle {
                 index.apply(batch.changes(), gate.model());
                 position = batch.next();
                 Instant read = clock.instant();
+                unrefreshed |= !batch.changes().isEmpty();
                 // a refresh writes a segment: while catching up (full pages) at most one a second,
-                // or a rebuild of a million pairs would write a thousand tiny segments to merge
-                if (!batch.changes().isEmpty() && (batch.caughtUp() || !read.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
+                // or a rebuild of a million pairs would write a thousand tiny segments to merge; once
+                // caught up, whatever was applied is made visible, even by a read that found nothing new
+                if (unrefreshed && (batch.caughtUp() || !read.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
                     index.refresh();
                     lastRefresh = read;
+                    unrefreshed = false;
                 }
                 if (batch.caughtUp() && !caughtUp) {
                     caughtUp = true;
@@ -207,9 +212,13 @@ class IndexFollower implements SmartLifecycle {
             }
             try {
                 commit(clock.instant());
+            } catch (IOException | RuntimeException e) {
+                log.warn("search index not committed on close ({}); it reads the changes since its last commit on start", e.toString());
+            }
+            try {
                 index.close();
             } catch (IOException | RuntimeException e) {
-                log.warn("search index not closed cleanly ({}); it reads the changes since its last commit on start", e.toString());
+                log.warn("search index not closed cleanly: {}", e.toString());
             } finally {
                 index = null;
             }

@@ -388,12 +388,17 @@ final class SearchIndex implements Closeable {
         }
     }
 
+    /**
+     * Closes without waiting for merges: the caller commits first, and a merge of a large segment
+     * (minutes, at a million vectors) is abandoned and done again after the next start, instead of
+     * holding up a shutdown.
+     */
     @Override
     public void close() throws IOException {
         appliers.shutdown();
         try {
             searchers.close();
-            writer.close();
+            writer.rollback(); // drops what was not committed and aborts running merges
         } finally {
             directory.close();
         }
