@@ -9,7 +9,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,13 +21,19 @@ import static org.awaitility.Awaitility.await;
  * A worker whose lease ran out mid-call (a GC pause, a slow provider) must not write rows another
  * worker has claimed since: every write names the claim it came from. The first worker's call is
  * held past its lease; a second worker claims the rows and its call is held too; the first then
- * comes back with vectors (which would complete the rows under the first claim), the second too.
+ * comes back with vectors (which would complete the rows under the first claim) or a 503 (which
+ * would hand them back), the second with vectors.
  */
 @TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.lease=30s"})
 class FencedClaimTest extends ClockDrivenTest {
 
-    @Test
-    void aWorkerWhoseLeaseRanOutCannotOverwriteTheNextClaim() throws Exception {
+    /**
+     * @param lateAnswer what the first worker's call comes back with: vectors (it would complete
+     *     the rows) or a 503 (it would hand them back to PENDING)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vectors", "unavailable"})
+    void aWorkerWhoseLeaseRanOutCannotOverwriteTheNextClaim(String lateAnswer) throws Exception {
         List<UUID> ids = List.of(insertPair("Fenced one?", "a"), insertPair("Fenced two?", "b"));
         CountDownLatch releaseFirst = new CountDownLatch(1);
         CountDownLatch releaseSecond = new CountDownLatch(1);
@@ -36,7 +44,9 @@ class FencedClaimTest extends ClockDrivenTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return OPENAI.vectors(request);
+            return first && lateAnswer.equals("unavailable")
+                    ? FakeOpenAiServer.Reply.json(503, "{\"error\":{\"message\":\"overloaded\"}}")
+                    : OPENAI.vectors(request);
         });
         EmbeddingWorker late = worker;
         EmbeddingWorker next = newWorker(clock);
