@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,33 +97,42 @@ public class CostService {
         });
     }
 
+    /** One line of a day in the report: a model and what it was called for, a model's purposes together. */
+    private record Line(String model, CallPurpose purpose) {
+        static final Comparator<Line> ORDER = Comparator.comparing(Line::model).thenComparing(Line::purpose);
+    }
+
+    /** What a line adds up to. */
+    private static final class Sum {
+        long calls;
+        long tokens;
+        BigDecimal costUsd = BigDecimal.ZERO;
+    }
+
     /** Daily totals per model and purpose for the days {@code from..to} in {@code zone}. */
     public CostReport report(LocalDate from, LocalDate to, ZoneId zone) {
         Instant start = from.atStartOfDay(zone).toInstant();
         Instant end = to.plusDays(1).atStartOfDay(zone).toInstant();
-        Map<LocalDate, Map<String, long[]>> counts = new TreeMap<>();
-        Map<LocalDate, Map<String, BigDecimal>> costs = new TreeMap<>();
+        Map<LocalDate, Map<Line, Sum>> sums = new TreeMap<>();
         for (CostRepository.Bucket b : repository.buckets(start, end)) {
             LocalDate day = b.start().atZone(zone).toLocalDate();
-            // one key for model and purpose, in an order that keeps a model's purposes together
-            String key = b.model() + '\u0000' + b.purpose().ordinal();
-            long[] c = counts.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(key, m -> new long[2]);
-            c[0] += b.calls();
-            c[1] += b.tokens();
-            costs.computeIfAbsent(day, d -> new TreeMap<>()).merge(key, b.costUsd(), BigDecimal::add);
+            Sum sum = sums.computeIfAbsent(day, d -> new TreeMap<>(Line.ORDER))
+                    .computeIfAbsent(new Line(b.model(), b.purpose()), l -> new Sum());
+            sum.calls += b.calls();
+            sum.tokens += b.tokens();
+            sum.costUsd = sum.costUsd.add(b.costUsd());
         }
         List<DailyCost> days = new ArrayList<>();
         long calls = 0;
         long tokens = 0;
         BigDecimal total = BigDecimal.ZERO.setScale(COST_SCALE);
-        for (var day : counts.entrySet()) {
-            for (var model : day.getValue().entrySet()) {
-                BigDecimal cost = costs.get(day.getKey()).get(model.getKey()).setScale(COST_SCALE, RoundingMode.HALF_UP);
-                String[] modelAndPurpose = model.getKey().split("\u0000");
-                days.add(new DailyCost(day.getKey(), modelAndPurpose[0],
-                        CallPurpose.values()[Integer.parseInt(modelAndPurpose[1])], model.getValue()[0], model.getValue()[1], cost));
-                calls += model.getValue()[0];
-                tokens += model.getValue()[1];
+        for (var day : sums.entrySet()) {
+            for (var line : day.getValue().entrySet()) {
+                Sum sum = line.getValue();
+                BigDecimal cost = sum.costUsd.setScale(COST_SCALE, RoundingMode.HALF_UP);
+                days.add(new DailyCost(day.getKey(), line.getKey().model(), line.getKey().purpose(), sum.calls, sum.tokens, cost));
+                calls += sum.calls;
+                tokens += sum.tokens;
                 total = total.add(cost);
             }
         }

@@ -394,18 +394,15 @@ class EmbeddingRepository {
     }
 
     List<FailedRow> failed(int page, int size, boolean deadLettersOnly, int maxAttempts) {
-        return jdbc.sql("SELECT qa_pair_id, attempts, last_error, error_kind, next_attempt_at, updated_at"
+        // a dead letter is not retried by itself: it has no next attempt to show
+        return jdbc.sql("SELECT qa_pair_id, attempts, last_error, error_kind, updated_at,"
+                        + " CASE WHEN " + DEAD_LETTER + " THEN NULL ELSE next_attempt_at END AS next_attempt_at"
                         + " FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
                         + " ORDER BY updated_at, qa_pair_id LIMIT :limit OFFSET :offset")
                 .param("maxAttempts", maxAttempts).param("limit", size).param("offset", (long) page * size)
-                .query((rs, n) -> {
-                    int attempts = rs.getInt("attempts");
-                    String kind = rs.getString("error_kind");
-                    // a dead letter is not retried by itself: it has no next attempt to show
-                    boolean deadLetter = "PERMANENT".equals(kind) || attempts >= maxAttempts;
-                    return new FailedRow(rs.getObject("qa_pair_id", UUID.class), attempts, rs.getString("last_error"), kind,
-                            deadLetter ? null : fromDb(rs, "next_attempt_at"), fromDb(rs, "updated_at"));
-                })
+                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getInt("attempts"),
+                        rs.getString("last_error"), rs.getString("error_kind"), fromDb(rs, "next_attempt_at"),
+                        fromDb(rs, "updated_at")))
                 .list();
     }
 

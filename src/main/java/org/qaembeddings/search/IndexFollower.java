@@ -45,7 +45,6 @@ class IndexFollower implements SmartLifecycle {
     private Instant lastRefresh = Instant.MIN;
     /** Whether changes were applied that no refresh has made visible yet. */
     private boolean unrefreshed;
-    private volatile boolean caughtUp;
     private volatile Instant openedAt;
     private volatile Duration catchUp;
     private volatile String failure;
@@ -71,7 +70,6 @@ class IndexFollower implements SmartLifecycle {
             position = index.committedPosition();
             committed = position;
             lastCommit = now;
-            caughtUp = false;
             openedAt = now;
             catchUp = null;
         }
@@ -91,22 +89,20 @@ class IndexFollower implements SmartLifecycle {
                 ChangeFeed.Batch batch = feed.read(position, PAGE);
                 index.apply(batch.changes(), gate.model());
                 position = batch.next();
-                Instant read = clock.instant();
+                Instant now = clock.instant();
                 unrefreshed |= !batch.changes().isEmpty();
                 // a refresh writes a segment: while catching up (full pages) at most one a second,
                 // or a rebuild of a million pairs would write a thousand tiny segments to merge; once
                 // caught up, whatever was applied is made visible, even by a read that found nothing new
-                if (unrefreshed && (batch.caughtUp() || !read.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
+                if (unrefreshed && (batch.caughtUp() || !now.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
                     index.refresh();
-                    lastRefresh = read;
+                    lastRefresh = now;
                     unrefreshed = false;
                 }
-                if (batch.caughtUp() && !caughtUp) {
-                    caughtUp = true;
-                    catchUp = Duration.between(openedAt, clock.instant());
+                if (batch.caughtUp() && catchUp == null) {
+                    catchUp = Duration.between(openedAt, clock.instant()); // the last refresh included
                     log.info("search index caught up with the database in {} ms: {} pairs", catchUp.toMillis(), index.size());
                 }
-                Instant now = clock.instant();
                 if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
                         || !now.isBefore(lastCommit.plus(IDLE_COMMIT))) {
                     commit(now);
@@ -135,10 +131,10 @@ class IndexFollower implements SmartLifecycle {
 
     /** Whether the index has read every change there was at some point since it opened. */
     boolean caughtUp() {
-        return caughtUp;
+        return catchUp != null;
     }
 
-    /** How long the index took from opening to its first caught-up read; null until then. */
+    /** How long the index took from opening to its first caught-up read; null until then (not caught up yet). */
     Duration catchUp() {
         return catchUp;
     }

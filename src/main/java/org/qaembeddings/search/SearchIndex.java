@@ -130,8 +130,7 @@ final class SearchIndex implements Closeable {
                 probe.ensureValid();
             } catch (LockObtainFailedException e) {
                 directory.close();
-                throw new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
-                        + " is in use by another process; give each node a directory of its own", e);
+                throw inUse(dir, e);
             }
             String reason = null;
             ChangeFeed.Position position = ChangeFeed.Position.START;
@@ -159,8 +158,7 @@ final class SearchIndex implements Closeable {
                 writer = new IndexWriter(directory, config(reason == null));
             } catch (LockObtainFailedException e) {
                 directory.close();
-                throw new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
-                        + " is in use by another process; give each node a directory of its own", e);
+                throw inUse(dir, e);
             } catch (IOException | RuntimeException e) {
                 if (reason != null) {
                     directory.close();
@@ -179,6 +177,11 @@ final class SearchIndex implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("search index in " + dir.toAbsolutePath() + " cannot be opened", e);
         }
+    }
+
+    private static IllegalStateException inUse(Path dir, LockObtainFailedException e) {
+        return new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
+                + " is in use by another process; give each node a directory of its own", e);
     }
 
     private static IndexWriterConfig config(boolean append) {
