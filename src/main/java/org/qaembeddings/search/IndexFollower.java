@@ -5,6 +5,10 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -51,6 +55,10 @@ class IndexFollower implements SmartLifecycle {
     private volatile boolean running;
     private final Semaphore stopping = new Semaphore(0);
     private Thread thread;
+    /** Reads the next page while one is applied: a catch-up spends its time on both, and they need different resources. */
+    private ExecutorService reader;
+    private Future<ChangeFeed.Batch> ahead;
+    private ChangeFeed.Position aheadFrom;
 
     IndexFollower(ChangeFeed feed, ProviderGate gate, SearchProperties properties, Clock clock) {
         this.feed = feed;
@@ -72,6 +80,11 @@ class IndexFollower implements SmartLifecycle {
             lastCommit = now;
             openedAt = now;
             catchUp = null;
+            reader = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "search-index-read");
+                t.setDaemon(true);
+                return t;
+            });
         }
     }
 
@@ -86,7 +99,7 @@ class IndexFollower implements SmartLifecycle {
                 throw new IllegalStateException("the search index is closed");
             }
             try {
-                ChangeFeed.Batch batch = feed.read(position, PAGE);
+                ChangeFeed.Batch batch = read(position);
                 index.apply(batch.changes(), gate.model());
                 position = batch.next();
                 Instant now = clock.instant();
@@ -103,6 +116,9 @@ class IndexFollower implements SmartLifecycle {
                     catchUp = Duration.between(openedAt, clock.instant()); // the last refresh included
                     log.info("search index caught up with the database in {} ms: {} pairs", catchUp.toMillis(), index.size());
                 }
+                if (batch.caughtUp()) {
+                    index.compactInBackground(); // once, after a rebuild: merging while catching up would merge twice
+                }
                 if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
                         || !now.isBefore(lastCommit.plus(IDLE_COMMIT))) {
                     commit(now);
@@ -116,6 +132,34 @@ class IndexFollower implements SmartLifecycle {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /**
+     * The page at {@code from}: read ahead by the last poll when that one was full, else read now. A
+     * page read a moment early is as good as one read now: a change that commits after the read
+     * lies past the page's position or in one of its gaps, which later reads look at again.
+     */
+    private ChangeFeed.Batch read(ChangeFeed.Position from) {
+        ChangeFeed.Batch batch = null;
+        if (ahead != null && from.equals(aheadFrom)) {
+            try {
+                batch = ahead.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // read again below, where a failure is reported as any other
+            }
+        }
+        ahead = null;
+        if (batch == null) {
+            batch = feed.read(from, PAGE);
+        }
+        if (batch.changes().size() >= PAGE) {
+            ChangeFeed.Position next = batch.next();
+            aheadFrom = next;
+            ahead = reader.submit(() -> feed.read(next, PAGE));
+        }
+        return batch;
     }
 
     private void commit(Instant now) throws IOException {
@@ -217,6 +261,8 @@ class IndexFollower implements SmartLifecycle {
                 log.warn("search index not closed cleanly: {}", e.toString());
             } finally {
                 index = null;
+                ahead = null;
+                reader.shutdown();
             }
         }
     }

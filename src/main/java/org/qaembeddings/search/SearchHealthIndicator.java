@@ -33,7 +33,8 @@ class SearchHealthIndicator implements HealthIndicator {
         ChangeFeed.Position position = follower.position();
         health.withDetail("caughtUp", follower.caughtUp())
                 .withDetail("changePosition", position.read())
-                .withDetail("openGaps", position.gaps().size());
+                .withDetail("openGaps", position.gaps().size())
+                .withDetail("segmentsMerged", index.compacted());
         if (follower.catchUp() != null) {
             health.withDetail("catchUpMillis", follower.catchUp().toMillis());
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.stream.Stream;
 
 import org.apache.lucene.analysis.Analyzer;
@@ -36,6 +38,7 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -80,14 +83,18 @@ final class SearchIndex implements Closeable {
     private static final String POSITION_KEY = "position";
     private static final String LAYOUT_KEY = "layout";
     private static final String COMMITTED_AT_KEY = "committedAt";
-
-    private static final KnnVectorsFormat VECTORS = new HnswFormat();
-    private static final Codec CODEC = new Lucene912Codec() {
-        @Override
-        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-            return VECTORS;
-        }
-    };
+    private static final String COMPACTED_KEY = "compacted";
+    /**
+     * Pairs per segment when a rebuilt index is merged down. Each segment is a graph searched on its
+     * own, so fewer is faster (15 segments of 200,000 pairs took 7 times as long as one); a merge
+     * holds its graph on the heap, about 300 bytes a pair, so a segment stays within {@code -Xmx512m}.
+     */
+    static final int COMPACTED_SEGMENT_PAIRS = 250_000;
+    /** Merges as they come stop at segments of about this size (250,000 pairs of 384 dimensions). */
+    private static final double MAX_MERGED_SEGMENT_MB = 512;
+    private static final double SEGMENTS_PER_TIER = 4;
+    /** How long closing waits for running merges to stop. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
     /** A document's rank on one side, and the score it had there. */
     record Scored(UUID id, float score) {
@@ -98,23 +105,26 @@ final class SearchIndex implements Closeable {
 
     private final Directory directory;
     private final Analyzer analyzer = new EnglishAnalyzer();
-    private final ExecutorService appliers = Executors.newFixedThreadPool(APPLY_THREADS, r -> {
-        Thread t = new Thread(r, "search-index-apply");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService appliers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-apply"));
+    /** Threads that insert into one graph while a merge builds it. */
+    private final ExecutorService mergers;
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final ChangeFeed.Position committedPosition;
     private final String rebuildReason;
+    /** False from a rebuild until its segments are merged down; kept in the commit, so a restart finishes the job. */
+    private volatile boolean compacted;
+    private Thread compaction;
 
-    private SearchIndex(Directory directory, IndexWriter writer, ChangeFeed.Position committed, String rebuildReason)
-            throws IOException {
+    private SearchIndex(Directory directory, IndexWriter writer, ExecutorService mergers, ChangeFeed.Position committed,
+            String rebuildReason, boolean compacted) throws IOException {
         this.directory = directory;
         this.writer = writer;
+        this.mergers = mergers;
         this.searchers = new SearcherManager(writer, null);
         this.committedPosition = committed;
         this.rebuildReason = rebuildReason;
+        this.compacted = compacted;
     }
 
     /**
@@ -134,6 +144,7 @@ final class SearchIndex implements Closeable {
             }
             String reason = null;
             ChangeFeed.Position position = ChangeFeed.Position.START;
+            boolean compacted = false;
             if (!DirectoryReader.indexExists(directory)) {
                 reason = "no index yet";
             } else {
@@ -145,6 +156,7 @@ final class SearchIndex implements Closeable {
                         reason = "the index is older than the change feed's deletions";
                     } else {
                         position = ChangeFeed.Position.decode(data.get(POSITION_KEY));
+                        compacted = Boolean.parseBoolean(data.get(COMPACTED_KEY));
                     }
                 } catch (IOException | RuntimeException e) {
                     reason = "the index could not be read (" + e.getClass().getSimpleName() + ")";
@@ -153,27 +165,31 @@ final class SearchIndex implements Closeable {
             if (reason != null) {
                 wipe(dir);
             }
+            ExecutorService mergers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-merge"));
             IndexWriter writer;
             try {
-                writer = new IndexWriter(directory, config(reason == null));
+                writer = new IndexWriter(directory, config(reason == null, mergers));
             } catch (LockObtainFailedException e) {
+                mergers.shutdown();
                 directory.close();
                 throw inUse(dir, e);
             } catch (IOException | RuntimeException e) {
                 if (reason != null) {
+                    mergers.shutdown();
                     directory.close();
                     throw e;
                 }
                 // readable commit data, unreadable segments: start again
                 reason = "the index could not be opened (" + e.getClass().getSimpleName() + ")";
                 position = ChangeFeed.Position.START;
+                compacted = false;
                 wipe(dir);
-                writer = new IndexWriter(directory, config(false));
+                writer = new IndexWriter(directory, config(false, mergers));
             }
             if (reason != null) {
                 log.info("search index in {} is rebuilt from the database: {}", dir.toAbsolutePath(), reason);
             }
-            return new SearchIndex(directory, writer, position, reason);
+            return new SearchIndex(directory, writer, mergers, position, reason, compacted);
         } catch (IOException e) {
             throw new UncheckedIOException("search index in " + dir.toAbsolutePath() + " cannot be opened", e);
         }
@@ -184,10 +200,30 @@ final class SearchIndex implements Closeable {
                 + " is in use by another process; give each node a directory of its own", e);
     }
 
-    private static IndexWriterConfig config(boolean append) {
+    private static IndexWriterConfig config(boolean append, ExecutorService mergers) {
+        KnnVectorsFormat vectors = new HnswFormat(APPLY_THREADS, mergers);
+        Codec codec = new Lucene912Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return vectors;
+            }
+        };
+        TieredMergePolicy merges = new TieredMergePolicy();
+        merges.setMaxMergedSegmentMB(MAX_MERGED_SEGMENT_MB);
+        // fewer small segments than Lucene's 10 a tier: a refresh writes one, and each is searched on its own
+        merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
         // a larger buffer than Lucene's 16 MB: fewer, larger segments while a rebuild reads a million vectors
-        return new IndexWriterConfig(new EnglishAnalyzer()).setCodec(CODEC).setRAMBufferSizeMB(RAM_BUFFER_MB)
+        return new IndexWriterConfig(new EnglishAnalyzer()).setCodec(codec).setRAMBufferSizeMB(RAM_BUFFER_MB)
+                .setMergePolicy(merges)
                 .setOpenMode(append ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** The change position of the last durable commit (0 for a new index). */
@@ -291,8 +327,41 @@ final class SearchIndex implements Closeable {
     /** Writes what was applied durably, with the change position it reflects. */
     void commit(ChangeFeed.Position position, Instant now) throws IOException {
         writer.setLiveCommitData(Map.of(POSITION_KEY, position.encode(), LAYOUT_KEY, LAYOUT,
-                COMMITTED_AT_KEY, now.toString()).entrySet());
+                COMMITTED_AT_KEY, now.toString(), COMPACTED_KEY, Boolean.toString(compacted)).entrySet());
         writer.commit();
+    }
+
+    /**
+     * After a rebuild, merges the index down to a segment per {@link #COMPACTED_SEGMENT_PAIRS}
+     * pairs, on a thread of its own (minutes at a million pairs) while changes are applied and
+     * searches served. The segments a rebuild leaves (one per filled buffer, then whatever merges
+     * made of them) would each be searched on their own. Does nothing once done or under way.
+     */
+    synchronized void compactInBackground() {
+        if (compacted || compaction != null) {
+            return;
+        }
+        compaction = daemon("search-index-compact").newThread(this::compact);
+        compaction.start();
+    }
+
+    private void compact() {
+        long started = System.nanoTime();
+        try {
+            int segments = Math.max(1, (int) Math.ceil(writer.getDocStats().numDocs / (double) COMPACTED_SEGMENT_PAIRS));
+            writer.forceMerge(segments);
+            compacted = true;
+            searchers.maybeRefreshBlocking();
+            log.info("search index merged into {} segment(s) in {} s", segments, (System.nanoTime() - started) / 1_000_000_000);
+        } catch (IOException | RuntimeException e) {
+            // closed under it (the merge aborted, the writer closed): the commit says the merge is still to do, and the next start does it
+            log.debug("search index merge abandoned: {}", e.toString());
+        }
+    }
+
+    /** Whether the segments a rebuild left have been merged down. */
+    boolean compacted() {
+        return compacted;
     }
 
     /** BM25 over question and answer; the query's words, analysed as the texts were, any of them matching. */
@@ -379,6 +448,16 @@ final class SearchIndex implements Closeable {
         }
     }
 
+    /** How many segments searches go through (as of the last refresh); each is searched on its own. */
+    int segments() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.getIndexReader().leaves().size();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
     /** Deletes everything in {@code dir} (an index that cannot be opened); the directory itself stays. */
     static void wipe(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -392,18 +471,38 @@ final class SearchIndex implements Closeable {
     }
 
     /**
-     * Closes without waiting for merges: the caller commits first, and a merge of a large segment
-     * (minutes, at a million vectors) is abandoned and done again after the next start, instead of
-     * holding up a shutdown.
+     * Closes without waiting long for merges: the caller commits first, so a running merge is only
+     * work to do again after the next start. Lucene 9 cannot stop a merge while it builds a vector
+     * graph (minutes at a million pairs; its rollback waits for the graph), so the rollback gets
+     * {@link #CLOSE_WAIT} and is then left to finish on a daemon thread; a process that exits
+     * meanwhile leaves files the next writer deletes.
      */
     @Override
     public void close() throws IOException {
         appliers.shutdown();
+        searchers.close();
+        Thread rollback = daemon("search-index-close").newThread(() -> {
+            try {
+                writer.rollback(); // drops what was not committed and aborts running merges
+            } catch (IOException | RuntimeException e) {
+                log.warn("search index not closed cleanly: {}", e.toString());
+            } finally {
+                mergers.shutdown();
+                try {
+                    directory.close();
+                } catch (IOException e) {
+                    log.warn("search index directory not closed cleanly: {}", e.toString());
+                }
+            }
+        });
+        rollback.start();
         try {
-            searchers.close();
-            writer.rollback(); // drops what was not committed and aborts running merges
-        } finally {
-            directory.close();
+            rollback.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (rollback.isAlive()) {
+            log.info("search index closed while a merge builds a vector graph; the merge is done again after the next start");
         }
     }
 }

@@ -62,6 +62,7 @@ final class SearchScaleBenchmark {
     private static final String MODEL = "bench-384";
     private static final String SCHEMA = "qa_bench_search";
     private static final Pattern CAUGHT_UP = Pattern.compile("caught up with the database in (\\d+) ms");
+    private static final Pattern MERGED = Pattern.compile("merged into (\\d+) segment\\(s\\) in (\\d+) s");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Benchmarks.Options options;
@@ -116,6 +117,9 @@ final class SearchScaleBenchmark {
                 rebuildSeconds = rebuildMillis / 1e3;
                 table.add(List.of("full rebuild of the index from PostgreSQL", String.format(Locale.ROOT, "%.0f s (%,.0f pairs/s)",
                         rebuildSeconds, pairs / rebuildSeconds), "printed"));
+                Matcher merged = awaitLine(node, MERGED, Duration.ofHours(2));
+                table.add(List.of("then the merge of its segments, in the background while serving", String.format(Locale.ROOT,
+                        "%s s into %s segment(s)", merged.group(2), merged.group(1)), "printed"));
                 long rssIndexed = rss(node.pid());
                 Api api = node.api();
                 // recall and latency, each query's vector cached by a first call
@@ -318,18 +322,22 @@ final class SearchScaleBenchmark {
     }
 
     private static long awaitCaughtUp(ServiceProcess node, Duration limit) throws IOException {
+        return Long.parseLong(awaitLine(node, CAUGHT_UP, limit).group(1));
+    }
+
+    private static Matcher awaitLine(ServiceProcess node, Pattern line, Duration limit) throws IOException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            Matcher m = CAUGHT_UP.matcher(Files.readString(node.log()));
+            Matcher m = line.matcher(Files.readString(node.log()));
             if (m.find()) {
-                return Long.parseLong(m.group(1));
+                return m;
             }
             if (!node.isAlive()) {
                 throw new IllegalStateException("the node died; see " + node.log());
             }
             LockSupport.parkNanos(200_000_000); // polls the log for the line, with a deadline
         }
-        throw new IllegalStateException("index not caught up within " + limit + "; see " + node.log());
+        throw new IllegalStateException("no line like '" + line + "' within " + limit + "; see " + node.log());
     }
 
     /** Resident set size of a process, in KiB. */

@@ -3,7 +3,9 @@ package org.qaembeddings.search;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -17,6 +19,7 @@ import org.qaembeddings.embedding.EmbeddingStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The Lucene index on its own: what it keeps across a restart, and what it does with a directory it cannot use. */
 class SearchIndexTest {
@@ -52,6 +55,50 @@ class SearchIndexTest {
             assertThat(index.rebuildReason()).isNull();
             assertThat(index.committedPosition()).isEqualTo(position);
             assertThat(index.keyword("resetting passwords", 10)).extracting(SearchIndex.Scored::id).containsExactly(id);
+        }
+    }
+
+    @Test
+    void aRebuiltIndexIsMergedDownInTheBackgroundOnceAndItsCommitSaysSo() throws IOException {
+        List<UUID> ids = new ArrayList<>();
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.compacted()).isFalse();
+            for (int page = 0; page < 3; page++) { // a refresh per page: a segment per page
+                List<ChangeFeed.Change> changes = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    UUID id = UUID.randomUUID();
+                    ids.add(id);
+                    changes.add(pair(ids.size(), id, "Question " + ids.size() + "?", vector(8, ids.size())));
+                }
+                index.apply(changes, "m");
+                index.refresh();
+            }
+            index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
+            assertThat(index.segments()).isEqualTo(3);
+
+            index.compactInBackground();
+            await().atMost(Duration.ofSeconds(30)).until(index::compacted);
+            assertThat(index.segments()).isEqualTo(1);
+            assertThat(index.size()).isEqualTo(30);
+            assertThat(index.semantic(vector(8, 7), "m", 1, false)).extracting(SearchIndex.Scored::id).containsExactly(ids.get(6));
+            index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.compacted()).isTrue();
+        }
+    }
+
+    @Test
+    void anIndexCommittedBeforeItsMergeIsMergedAfterTheNextStart() throws IOException {
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Merged later?", vector(8, 1))), "m");
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).isNull();
+            assertThat(index.compacted()).isFalse();
+            index.compactInBackground();
+            await().atMost(Duration.ofSeconds(30)).until(index::compacted);
         }
     }
 
