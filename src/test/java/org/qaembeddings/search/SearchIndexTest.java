@@ -7,10 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +103,19 @@ class SearchIndexTest {
             assertThat(index.compacted()).isFalse();
             index.compactInBackground();
             await().atMost(Duration.ofSeconds(30)).until(index::compacted);
+        }
+    }
+
+    @Test
+    void anIndexOfAnotherLayoutIsRebuilt() throws IOException {
+        try (FSDirectory directory = FSDirectory.open(dir);
+                IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
+            writer.setLiveCommitData(Map.of("layout", "1", "position", ChangeFeed.Position.START.encode(),
+                    "committedAt", NOW.toString()).entrySet());
+            writer.commit();
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).contains("another version");
         }
     }
 
