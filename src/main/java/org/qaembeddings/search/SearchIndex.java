@@ -12,11 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadFactory;
 import java.util.stream.Stream;
 
@@ -30,6 +33,7 @@ import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
@@ -72,10 +76,15 @@ final class SearchIndex implements Closeable {
     static final String QUESTION = "question";
     static final String ANSWER = "answer";
     static final String FRESH = "fresh";
+    /** On a pair's vector document (a document of its own, so that a text change leaves the graph alone): the pair's id. */
+    static final String VECTOR_OF = "vectorOf";
+    private static final String VECTOR_KEY = "vectorKey";
+    private static final String KIND = "kind";
+    private static final String PAIR_KIND = "pair";
     /** A question says what a pair is about more than its answer does. */
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
-    private static final String LAYOUT = "2";
+    private static final String LAYOUT = "3";
     private static final double RAM_BUFFER_MB = 48;
     /** The fewest candidates the vector graph is searched for, however few hits are asked for. */
     static final int KNN_CANDIDATES = 100;
@@ -112,6 +121,9 @@ final class SearchIndex implements Closeable {
     private final SearcherManager searchers;
     private final ChangeFeed.Position committedPosition;
     private final String rebuildReason;
+    /** Pairs whose vector document changed since the last refresh: for them the searched index is out of date. */
+    private final Set<String> touched = ConcurrentHashMap.newKeySet();
+    private final AtomicLong vectorsInserted = new AtomicLong();
     /** False from a rebuild until its segments are merged down; kept in the commit, so a restart finishes the job. */
     private volatile boolean compacted;
     private Thread compaction;
@@ -280,30 +292,78 @@ final class SearchIndex implements Closeable {
     }
 
     private void apply(List<ChangeFeed.Change> changes, int from, int to, String currentModel) throws IOException {
-        for (int i = from; i < to; i++) {
-            ChangeFeed.Change change = changes.get(i);
-            Term id = new Term(ID, change.id().toString());
-            if (change.deleted()) {
-                writer.deleteDocuments(id);
-            } else {
-                writer.updateDocument(id, document(change, currentModel));
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            for (int i = from; i < to; i++) {
+                ChangeFeed.Change change = changes.get(i);
+                String id = change.id().toString();
+                Term text = new Term(ID, id);
+                Term vector = new Term(VECTOR_OF, id);
+                if (change.deleted()) {
+                    writer.deleteDocuments(text, vector);
+                    touched.add(id);
+                    continue;
+                }
+                writer.updateDocument(text, textDocument(change, currentModel));
+                String key = vectorKey(change);
+                if (key == null) {
+                    writer.deleteDocuments(vector);
+                    touched.add(id);
+                } else if (touched.contains(id) || !key.equals(indexedVectorKey(searcher, vector))) {
+                    writer.updateDocument(vector, vectorDocument(change, key));
+                    touched.add(id);
+                    vectorsInserted.incrementAndGet();
+                } // else the graph holds this vector already: an edited text, a status, a freshness changed
             }
+        } finally {
+            searchers.release(searcher);
         }
     }
 
-    private static Document document(ChangeFeed.Change change, String currentModel) {
+    /** The key of the vector a pair has in the searched index, or null. */
+    private static String indexedVectorKey(IndexSearcher searcher, Term vectorOf) throws IOException {
+        TopDocs top = searcher.search(new TermQuery(vectorOf), 1);
+        return top.scoreDocs.length == 0 ? null : searcher.storedFields().document(top.scoreDocs[0].doc).get(VECTOR_KEY);
+    }
+
+    /** The pair's texts, for BM25, and whether its vector is current. */
+    private static Document textDocument(ChangeFeed.Change change, String currentModel) {
         Document doc = new Document();
         doc.add(new StringField(ID, change.id().toString(), Field.Store.YES));
+        doc.add(new StringField(KIND, PAIR_KIND, Field.Store.NO));
         doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
         doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
-        float[] vector = change.vector();
-        if (vector != null && vector.length <= HnswFormat.MAX_DIMENSIONS && hasLength(vector)) {
-            doc.add(new KnnFloatVectorField(vectorField(change.model(), vector.length), unit(vector),
-                    VectorSimilarityFunction.DOT_PRODUCT));
-            boolean fresh = change.vectorCurrent() && currentModel.equals(change.model());
-            doc.add(new StringField(FRESH, Boolean.toString(fresh), Field.Store.NO));
-        }
+        boolean fresh = change.vector() != null && change.vectorCurrent() && currentModel.equals(change.model());
+        doc.add(new StringField(FRESH, Boolean.toString(fresh), Field.Store.NO));
         return doc;
+    }
+
+    private static Document vectorDocument(ChangeFeed.Change change, String key) {
+        Document doc = new Document();
+        doc.add(new StringField(VECTOR_OF, change.id().toString(), Field.Store.YES));
+        doc.add(new StoredField(VECTOR_KEY, key));
+        doc.add(new KnnFloatVectorField(vectorField(change.model(), change.vector().length), unit(change.vector()),
+                VectorSimilarityFunction.DOT_PRODUCT));
+        return doc;
+    }
+
+    /**
+     * What identifies a vector: its model and a 64-bit hash of its values (null when it cannot be
+     * indexed). A change whose vector has the key already indexed leaves the graph alone.
+     */
+    static String vectorKey(ChangeFeed.Change change) {
+        float[] vector = change.vector();
+        if (vector == null || vector.length > HnswFormat.MAX_DIMENSIONS || !hasLength(vector)) {
+            return null;
+        }
+        long hash = 0xcbf29ce484222325L; // FNV-1a over the values' bits, then MurmurHash3's finaliser
+        for (float v : vector) {
+            hash = (hash ^ Float.floatToIntBits(v)) * 0x100000001b3L;
+        }
+        hash ^= hash >>> 33;
+        hash *= 0xff51afd7ed558ccdL;
+        hash ^= hash >>> 33;
+        return change.model() + "/" + vector.length + "/" + Long.toHexString(hash);
     }
 
     /** A zero vector has no direction: cosine cannot rank it. */
@@ -345,6 +405,7 @@ final class SearchIndex implements Closeable {
     /** Makes what was applied visible to searches. */
     void refresh() throws IOException {
         searchers.maybeRefreshBlocking();
+        touched.clear(); // called after apply has returned, never beside it
     }
 
     /** Writes what was applied durably, with the change position it reflects. */
@@ -437,11 +498,30 @@ final class SearchIndex implements Closeable {
         }
         // the graph is searched wider than asked (HNSW's ef): recall@10 was 0.92 at k candidates, see benchmark 7
         int candidates = Math.max(n, KNN_CANDIDATES);
-        String field = vectorField(model, vector.length);
-        Query query = freshOnly
-                ? new KnnFloatVectorQuery(field, unit(vector), candidates, new TermQuery(new Term(FRESH, "true")))
-                : new KnnFloatVectorQuery(field, unit(vector), candidates);
-        return search(query, n, true);
+        Query query = new KnnFloatVectorQuery(vectorField(model, vector.length), unit(vector), candidates);
+        if (!freshOnly) {
+            return search(query, n, true);
+        }
+        // freshness is the text document's (an edit makes a vector stale without touching it): the
+        // candidates are checked one by one, so fewer than n come back when most nearest are stale
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            List<Scored> fresh = new ArrayList<>(n);
+            for (Scored hit : search(query, candidates, true)) {
+                Query current = new BooleanQuery.Builder()
+                        .add(new TermQuery(new Term(ID, hit.id().toString())), BooleanClause.Occur.FILTER)
+                        .add(new TermQuery(new Term(FRESH, "true")), BooleanClause.Occur.FILTER).build();
+                if (searcher.count(current) > 0) {
+                    fresh.add(hit);
+                    if (fresh.size() == n) {
+                        break;
+                    }
+                }
+            }
+            return fresh;
+        } finally {
+            searchers.release(searcher);
+        }
     }
 
     private List<Scored> search(Query query, int n, boolean cosine) throws IOException {
@@ -451,7 +531,7 @@ final class SearchIndex implements Closeable {
             StoredFields fields = searcher.storedFields();
             List<Scored> out = new ArrayList<>(top.scoreDocs.length);
             for (ScoreDoc hit : top.scoreDocs) {
-                UUID id = UUID.fromString(fields.document(hit.doc).get(ID));
+                UUID id = UUID.fromString(fields.document(hit.doc).get(cosine ? VECTOR_OF : ID));
                 // Lucene scores the dot product of unit vectors as (1 + cos) / 2, to keep scores positive
                 out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
             }
@@ -465,10 +545,15 @@ final class SearchIndex implements Closeable {
     int size() throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
-            return searcher.getIndexReader().numDocs();
+            return searcher.count(new TermQuery(new Term(KIND, PAIR_KIND)));
         } finally {
             searchers.release(searcher);
         }
+    }
+
+    /** How many vectors were put into the graph since the index opened (what applying changes costs). */
+    long vectorsInserted() {
+        return vectorsInserted.get();
     }
 
     /** How many segments searches go through (as of the last refresh); each is searched on its own. */

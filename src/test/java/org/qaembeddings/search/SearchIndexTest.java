@@ -107,6 +107,64 @@ class SearchIndexTest {
     }
 
     @Test
+    void anEditedTextIsSearchableAtOnceWithoutPuttingItsUnchangedVectorIntoTheGraphAgain() throws IOException {
+        UUID id = UUID.randomUUID();
+        float[] v = vector(16, 1);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "How do I reset my password?", v)), "m");
+            index.refresh();
+            assertThat(index.vectorsInserted()).isEqualTo(1);
+
+            ChangeFeed.Change edited = new ChangeFeed.Change(2, id, false, "How do I change my username?", "an answer",
+                    EmbeddingStatus.PENDING, "m", v, false);
+            index.apply(List.of(edited), "m");
+            index.refresh();
+            assertThat(index.vectorsInserted()).as("the vector is the one indexed").isEqualTo(1);
+            assertThat(index.keyword("username", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.keyword("password", 5)).isEmpty();
+            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(v, "m", 5, true)).as("the vector is of the old text").isEmpty();
+            assertThat(index.size()).isEqualTo(1);
+
+            float[] renewed = vector(16, 2);
+            index.apply(List.of(pair(3, id, "How do I change my username?", renewed)), "m");
+            index.refresh();
+            assertThat(index.vectorsInserted()).isEqualTo(2);
+            assertThat(index.semantic(renewed, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(renewed, "m", 1, false).get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void aVectorRemovedAndRestoredBeforeARefreshIsStillIndexed() throws IOException {
+        UUID id = UUID.randomUUID();
+        float[] v = vector(16, 3);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "Restored?", v)), "m");
+            index.refresh();
+            index.apply(List.of(pair(2, id, "Restored?", null)), "m"); // the searched index still holds the vector
+            index.apply(List.of(pair(3, id, "Restored?", v)), "m");
+            index.refresh();
+            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+        }
+    }
+
+    @Test
+    void aDeletedPairLeavesBothItsWordsAndItsVector() throws IOException {
+        UUID id = UUID.randomUUID();
+        float[] v = vector(16, 4);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "Deleted soon?", v)), "m");
+            index.refresh();
+            index.apply(List.of(ChangeFeed.Change.deletion(2, id)), "m");
+            index.refresh();
+            assertThat(index.keyword("deleted", 5)).isEmpty();
+            assertThat(index.semantic(v, "m", 5, false)).isEmpty();
+            assertThat(index.size()).isZero();
+        }
+    }
+
+    @Test
     void anIndexOfAnotherLayoutIsRebuilt() throws IOException {
         try (FSDirectory directory = FSDirectory.open(dir);
                 IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
