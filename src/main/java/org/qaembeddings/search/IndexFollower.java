@@ -117,7 +117,7 @@ class IndexFollower implements SmartLifecycle {
                     log.info("search index caught up with the database in {} ms: {} pairs", catchUp.toMillis(), index.size());
                 }
                 if (batch.caughtUp()) {
-                    index.compactInBackground(); // once, after a rebuild: merging while catching up would merge twice
+                    index.caughtUp(); // after a rebuild, merging while catching up would merge twice
                 }
                 if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
                         || !now.isBefore(lastCommit.plus(IDLE_COMMIT))) {

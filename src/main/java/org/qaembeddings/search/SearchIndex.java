@@ -37,8 +37,11 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FilterMergePolicy;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.MergePolicy;
+import org.apache.lucene.index.MergeTrigger;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
@@ -124,6 +127,8 @@ final class SearchIndex implements Closeable {
     /** Pairs whose vector document changed since the last refresh: for them the searched index is out of date. */
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
     private final AtomicLong vectorsInserted = new AtomicLong();
+    /** From a rebuild to its first catch-up: nearly every change is a pair not indexed yet, so none is looked up. */
+    private volatile boolean filling;
     /** False from a rebuild until its segments are merged down; kept in the commit, so a restart finishes the job. */
     private volatile boolean compacted;
     private Thread compaction;
@@ -137,6 +142,7 @@ final class SearchIndex implements Closeable {
         this.committedPosition = committed;
         this.rebuildReason = rebuildReason;
         this.compacted = compacted;
+        this.filling = rebuildReason != null;
     }
 
     /**
@@ -180,7 +186,7 @@ final class SearchIndex implements Closeable {
             ExecutorService mergers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-merge"));
             IndexWriter writer;
             try {
-                writer = new IndexWriter(directory, config(reason == null, mergers));
+                writer = new IndexWriter(directory, config(reason == null, mergers, !compacted));
             } catch (LockObtainFailedException e) {
                 mergers.shutdown();
                 directory.close();
@@ -196,7 +202,7 @@ final class SearchIndex implements Closeable {
                 position = ChangeFeed.Position.START;
                 compacted = false;
                 wipe(dir);
-                writer = new IndexWriter(directory, config(false, mergers));
+                writer = new IndexWriter(directory, config(false, mergers, true));
             }
             if (reason != null) {
                 log.info("search index in {} is rebuilt from the database: {}", dir.toAbsolutePath(), reason);
@@ -212,7 +218,7 @@ final class SearchIndex implements Closeable {
                 + " is in use by another process; give each node a directory of its own", e);
     }
 
-    private static IndexWriterConfig config(boolean append, ExecutorService mergers) {
+    private static IndexWriterConfig config(boolean append, ExecutorService mergers, boolean holdMerges) {
         KnnVectorsFormat vectors = new HnswFormat(APPLY_THREADS, mergers);
         Codec codec = new Lucene912Codec() {
             @Override
@@ -228,8 +234,32 @@ final class SearchIndex implements Closeable {
         merges.setFloorSegmentMB(FLOOR_SEGMENT_MB);
         // a larger buffer than Lucene's 16 MB: fewer, larger segments while a rebuild reads a million vectors
         return new IndexWriterConfig(new EnglishAnalyzer()).setCodec(codec).setRAMBufferSizeMB(RAM_BUFFER_MB)
-                .setMergePolicy(merges)
+                .setMergePolicy(new HeldMerges(merges, holdMerges))
                 .setOpenMode(append ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE);
+    }
+
+    /**
+     * Lucene's merges as they come, held back while a rebuilt index fills: every merge builds its
+     * graph again, so merging the segments of a rebuild as they appear and then merging them down
+     * once more inserted each vector about four times instead of twice. The merge down is a forced
+     * merge, which is never held.
+     */
+    private static final class HeldMerges extends FilterMergePolicy {
+        private volatile boolean held;
+
+        HeldMerges(MergePolicy merges, boolean held) {
+            super(merges);
+            this.held = held;
+        }
+
+        void release() {
+            held = false;
+        }
+
+        @Override
+        public MergeSpecification findMerges(MergeTrigger trigger, SegmentInfos infos, MergeContext context) throws IOException {
+            return held ? null : super.findMerges(trigger, infos, context);
+        }
     }
 
     private static ThreadFactory daemon(String name) {
@@ -309,7 +339,7 @@ final class SearchIndex implements Closeable {
                 if (key == null) {
                     writer.deleteDocuments(vector);
                     touched.add(id);
-                } else if (touched.contains(id) || !key.equals(indexedVectorKey(searcher, vector))) {
+                } else if (filling || touched.contains(id) || !key.equals(indexedVectorKey(searcher, vector))) {
                     writer.updateDocument(vector, vectorDocument(change, key));
                     touched.add(id);
                     vectorsInserted.incrementAndGet();
@@ -416,15 +446,19 @@ final class SearchIndex implements Closeable {
     }
 
     /**
-     * After a rebuild, merges the index down to a segment per {@link #COMPACTED_SEGMENT_PAIRS}
-     * pairs, on a thread of its own (minutes at a million pairs) while changes are applied and
-     * searches served. The segments a rebuild leaves (one per filled buffer, then whatever merges
-     * made of them) would each be searched on their own. Does nothing once done or under way.
+     * Tells the index that it has read every change there was: from now on a change is looked up
+     * before its vector is put into the graph, merges as they come are let through, and a rebuilt
+     * index is merged down to a segment per {@link #COMPACTED_SEGMENT_PAIRS} pairs, on a thread of
+     * its own (minutes at a million pairs) while changes are applied and searches served. The
+     * segments a rebuild leaves (one per filled buffer) would each be searched on their own.
+     * Called after every caught-up read; does its work once.
      */
-    synchronized void compactInBackground() {
+    synchronized void caughtUp() {
+        filling = false;
         if (compacted || compaction != null) {
             return;
         }
+        ((HeldMerges) writer.getConfig().getMergePolicy()).release();
         compaction = daemon("search-index-compact").newThread(this::compact);
         compaction.start();
     }
@@ -432,7 +466,8 @@ final class SearchIndex implements Closeable {
     private void compact() {
         long started = System.nanoTime();
         try {
-            int segments = Math.max(1, (int) Math.ceil(writer.getDocStats().numDocs / (double) COMPACTED_SEGMENT_PAIRS));
+            searchers.maybeRefreshBlocking();
+            int segments = Math.max(1, (int) Math.ceil(size() / (double) COMPACTED_SEGMENT_PAIRS));
             writer.forceMerge(segments);
             compacted = true;
             searchers.maybeRefreshBlocking();

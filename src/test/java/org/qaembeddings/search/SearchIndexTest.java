@@ -80,7 +80,7 @@ class SearchIndexTest {
             index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
             assertThat(index.segments()).isEqualTo(3);
 
-            index.compactInBackground();
+            index.caughtUp();
             await().atMost(Duration.ofSeconds(30)).until(index::compacted);
             assertThat(index.segments()).isEqualTo(1);
             assertThat(index.size()).isEqualTo(30);
@@ -101,7 +101,7 @@ class SearchIndexTest {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             assertThat(index.rebuildReason()).isNull();
             assertThat(index.compacted()).isFalse();
-            index.compactInBackground();
+            index.caughtUp();
             await().atMost(Duration.ofSeconds(30)).until(index::compacted);
         }
     }
@@ -113,6 +113,7 @@ class SearchIndexTest {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             index.apply(List.of(pair(1, id, "How do I reset my password?", v)), "m");
             index.refresh();
+            index.caughtUp();
             assertThat(index.vectorsInserted()).isEqualTo(1);
 
             ChangeFeed.Change edited = new ChangeFeed.Change(2, id, false, "How do I change my username?", "an answer",
@@ -142,6 +143,7 @@ class SearchIndexTest {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             index.apply(List.of(pair(1, id, "Restored?", v)), "m");
             index.refresh();
+            index.caughtUp();
             index.apply(List.of(pair(2, id, "Restored?", null)), "m"); // the searched index still holds the vector
             index.apply(List.of(pair(3, id, "Restored?", v)), "m");
             index.refresh();
