@@ -40,6 +40,11 @@ public class ChangeFeed {
         public static Change deletion(long seq, UUID id) {
             return new Change(seq, id, true, null, null, null, null, null, false);
         }
+
+        /** Whether the pair's vector is of its current text and was made by {@code model}. */
+        public boolean freshFor(String model) {
+            return vectorCurrent && model.equals(this.model);
+        }
     }
 
     /** Numbers {@code from..to} not seen yet, which may still commit while {@code horizon} is not {@link ChangeHorizon#ended()}. */

@@ -80,11 +80,7 @@ class IndexFollower implements SmartLifecycle {
             lastCommit = now;
             openedAt = now;
             catchUp = null;
-            reader = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "search-index-read");
-                t.setDaemon(true);
-                return t;
-            });
+            reader = Executors.newSingleThreadExecutor(SearchIndex.daemon("search-index-read"));
         }
     }
 

@@ -262,7 +262,7 @@ final class SearchIndex implements Closeable {
         }
     }
 
-    private static ThreadFactory daemon(String name) {
+    static ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -363,8 +363,7 @@ final class SearchIndex implements Closeable {
         doc.add(new StringField(KIND, PAIR_KIND, Field.Store.NO));
         doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
         doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
-        boolean fresh = change.vector() != null && change.vectorCurrent() && currentModel.equals(change.model());
-        doc.add(new StringField(FRESH, Boolean.toString(fresh), Field.Store.NO));
+        doc.add(new StringField(FRESH, Boolean.toString(change.freshFor(currentModel)), Field.Store.NO));
         return doc;
     }
 
@@ -542,7 +541,7 @@ final class SearchIndex implements Closeable {
         IndexSearcher searcher = searchers.acquire();
         try {
             List<Scored> fresh = new ArrayList<>(n);
-            for (Scored hit : search(query, candidates, true)) {
+            for (Scored hit : search(searcher, query, candidates, true)) {
                 Query current = new BooleanQuery.Builder()
                         .add(new TermQuery(new Term(ID, hit.id().toString())), BooleanClause.Occur.FILTER)
                         .add(new TermQuery(new Term(FRESH, "true")), BooleanClause.Occur.FILTER).build();
@@ -562,18 +561,22 @@ final class SearchIndex implements Closeable {
     private List<Scored> search(Query query, int n, boolean cosine) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
-            TopDocs top = searcher.search(query, n);
-            StoredFields fields = searcher.storedFields();
-            List<Scored> out = new ArrayList<>(top.scoreDocs.length);
-            for (ScoreDoc hit : top.scoreDocs) {
-                UUID id = UUID.fromString(fields.document(hit.doc).get(cosine ? VECTOR_OF : ID));
-                // Lucene scores the dot product of unit vectors as (1 + cos) / 2, to keep scores positive
-                out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
-            }
-            return out;
+            return search(searcher, query, n, cosine);
         } finally {
             searchers.release(searcher);
         }
+    }
+
+    private static List<Scored> search(IndexSearcher searcher, Query query, int n, boolean cosine) throws IOException {
+        TopDocs top = searcher.search(query, n);
+        StoredFields fields = searcher.storedFields();
+        List<Scored> out = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc hit : top.scoreDocs) {
+            UUID id = UUID.fromString(fields.document(hit.doc).get(cosine ? VECTOR_OF : ID));
+            // Lucene scores the dot product of unit vectors as (1 + cos) / 2, to keep scores positive
+            out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
+        }
+        return out;
     }
 
     /** How many pairs the index holds (as of the last refresh). */

@@ -161,7 +161,7 @@ class SearchService {
         for (Ranked r : ranked) {
             ChangeFeed.Change pair = current.get(r.id());
             if (pair != null) {
-                boolean fresh = pair.vectorCurrent() && model.equals(pair.model());
+                boolean fresh = pair.freshFor(model);
                 hits.add(new SearchResponse.Hit(pair.id(), pair.question(), pair.answer(), r.score(),
                         new SearchResponse.Ranks(r.semanticRank(), r.keywordRank()),
                         new SearchResponse.Embedding(pair.status(), fresh)));

@@ -37,6 +37,14 @@ class SearchIndexTest {
         return new ChangeFeed.Change(seq, id, false, question, "an answer", EmbeddingStatus.COMPLETED, "m", vector, true);
     }
 
+    /** An index in {@link #dir} holding one pair, committed at {@code committedAt} and closed. */
+    private void commitOnePair(String question, float[] vector, Instant committedAt) throws IOException {
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), question, vector)), "m");
+            index.commit(new ChangeFeed.Position(1, List.of()), committedAt);
+        }
+    }
+
     private static float[] vector(int dimensions, long seed) {
         Random random = new Random(seed);
         float[] v = new float[dimensions];
@@ -94,10 +102,7 @@ class SearchIndexTest {
 
     @Test
     void anIndexCommittedBeforeItsMergeIsMergedAfterTheNextStart() throws IOException {
-        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, UUID.randomUUID(), "Merged later?", vector(8, 1))), "m");
-            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
-        }
+        commitOnePair("Merged later?", vector(8, 1), NOW);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             assertThat(index.rebuildReason()).isNull();
             assertThat(index.compacted()).isFalse();
@@ -181,10 +186,7 @@ class SearchIndexTest {
 
     @Test
     void anIndexOlderThanTheFeedsDeletionsIsRebuilt() throws IOException {
-        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, UUID.randomUUID(), "Old?", null)), "m");
-            index.commit(new ChangeFeed.Position(1, List.of()), NOW.minusSeconds(7200));
-        }
+        commitOnePair("Old?", null, NOW.minusSeconds(7200));
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             assertThat(index.rebuildReason()).contains("older than");
             assertThat(index.committedPosition()).isEqualTo(ChangeFeed.Position.START);
@@ -194,10 +196,7 @@ class SearchIndexTest {
 
     @Test
     void aCorruptIndexIsRebuiltFromTheStart() throws IOException {
-        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, UUID.randomUUID(), "Soon corrupt?", vector(8, 2))), "m");
-            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
-        }
+        commitOnePair("Soon corrupt?", vector(8, 2), NOW);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(f -> !f.getFileName().toString().equals("write.lock")).toList()) {
                 byte[] bytes = Files.readAllBytes(file);
