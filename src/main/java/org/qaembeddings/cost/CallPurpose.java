@@ -4,6 +4,8 @@ package org.qaembeddings.cost;
 public enum CallPurpose {
     /** Vectors of stored pairs: the worker, batch and retry. */
     DOCUMENT,
+    /** Vectors of stored pairs made again because the embedding setting changed. */
+    REEMBED,
     /** A search query's vector. */
     QUERY,
     /** The short fixed text that tells a failure of the rows from one of the provider. */

@@ -97,6 +97,11 @@ public class CostService {
         });
     }
 
+    /** USD spent on calls made for {@code purpose} since {@code since}. */
+    public BigDecimal spent(CallPurpose purpose, Instant since) {
+        return repository.spent(purpose, since);
+    }
+
     /** One line of a day in the report: a model and what it was called for, a model's purposes together. */
     private record Line(String model, CallPurpose purpose) {
         static final Comparator<Line> ORDER = Comparator.comparing(Line::model).thenComparing(Line::purpose);

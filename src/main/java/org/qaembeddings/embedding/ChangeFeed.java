@@ -33,17 +33,21 @@ public class ChangeFeed {
     /** Gap ranges up to this long are looked up number by number, longer ones as a range. */
     private static final int LOOKUP_BY_NUMBER = 1_000;
 
-    /** A pair as a follower needs it, or its deletion (then only {@code seq} and {@code id} are set). */
+    /**
+     * A pair as a follower needs it, or its deletion (then only {@code seq} and {@code id} are set).
+     * {@code setting} is the key of the {@link EmbeddingSetting} that made the vector; null before
+     * settings were recorded.
+     */
     public record Change(long seq, UUID id, boolean deleted, String question, String answer, EmbeddingStatus status,
-            String model, float[] vector, boolean vectorCurrent) {
+            String setting, float[] vector, boolean vectorCurrent) {
 
         public static Change deletion(long seq, UUID id) {
             return new Change(seq, id, true, null, null, null, null, null, false);
         }
 
-        /** Whether the pair's vector is of its current text and was made by {@code model}. */
-        public boolean freshFor(String model) {
-            return vectorCurrent && model.equals(this.model);
+        /** Whether the pair's vector is of its current text and was made by the setting {@code settingKey}. */
+        public boolean freshFor(String settingKey) {
+            return vectorCurrent && settingKey.equals(setting);
         }
     }
 
@@ -93,7 +97,7 @@ public class ChangeFeed {
 
     private static final String PAIR_COLUMNS = """
             SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.text_hash, e.vector_text_hash,
-                   e.model, e.vector
+                   e.vector_setting, e.vector
               FROM qa_embedding e JOIN qa_pair p ON p.id = e.qa_pair_id""";
 
     private final JdbcClient jdbc;
@@ -171,7 +175,7 @@ public class ChangeFeed {
 
     /**
      * The pairs' current texts and state without their vectors (null; {@code vectorCurrent} and
-     * {@code model} still tell whether the stored vector is current), for those that still exist:
+     * {@code setting} still tell whether the stored vector is current), for those that still exist:
      * what a search shows of its hits.
      */
     public List<Change> texts(Collection<UUID> ids) {
@@ -179,14 +183,14 @@ public class ChangeFeed {
             return List.of();
         }
         return jdbc.sql("""
-                        SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.model,
+                        SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.vector_setting,
                                e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current
                           FROM qa_embedding e JOIN qa_pair p ON p.id = e.qa_pair_id
                          WHERE e.qa_pair_id IN (:ids)""")
                 .param("ids", ids)
                 .query((rs, n) -> new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false,
                         rs.getString("question"), rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")),
-                        rs.getString("model"), null, rs.getBoolean("vector_current")))
+                        rs.getString("vector_setting"), null, rs.getBoolean("vector_current")))
                 .list();
     }
 
@@ -266,7 +270,7 @@ public class ChangeFeed {
         byte[] vector = rs.getBytes("vector");
         String textHash = rs.getString("text_hash");
         return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false, rs.getString("question"),
-                rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), rs.getString("model"),
+                rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), rs.getString("vector_setting"),
                 vector == null ? null : Vectors.fromBytes(vector),
                 vector != null && textHash.equals(rs.getString("vector_text_hash")));
     }

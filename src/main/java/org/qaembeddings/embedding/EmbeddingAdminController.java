@@ -11,6 +11,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 import org.qaembeddings.system.BadRequestException;
+import org.qaembeddings.system.ConflictException;
 import org.qaembeddings.system.WorkBeganException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -18,7 +19,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Operations on the pipeline: embed named pairs now, retry failures now, list failures. */
+/** Operations on the pipeline: embed named pairs now, retry failures now, list failures, follow a re-embed. */
 @RestController
 class EmbeddingAdminController {
 
@@ -35,9 +36,11 @@ class EmbeddingAdminController {
     }
 
     private final EmbeddingService embeddings;
+    private final Reembedding reembedding;
 
-    EmbeddingAdminController(EmbeddingService embeddings) {
+    EmbeddingAdminController(EmbeddingService embeddings, Reembedding reembedding) {
         this.embeddings = embeddings;
+        this.reembedding = reembedding;
     }
 
     @PostMapping("/api/embeddings/batch")
@@ -70,5 +73,20 @@ class EmbeddingAdminController {
             @RequestParam(defaultValue = "20") @Min(1) @Max(100) int size,
             @RequestParam(defaultValue = "false") boolean deadLettersOnly) {
         return new FailedPage(embeddings.failed(page, size, deadLettersOnly), page, size, embeddings.maxRetries());
+    }
+
+    /** The latest switch of embedding setting: from which to which, how far. */
+    @GetMapping("/api/embeddings/reembed")
+    ReembedProgress reembed() {
+        return reembedding.progress();
+    }
+
+    /** Starts a re-embed that waits for approval (its estimate is above {@code embedding.reembed.auto-approve-usd}). */
+    @PostMapping("/api/embeddings/reembed")
+    ReembedProgress approveReembed() {
+        if (!reembedding.approve()) {
+            throw new ConflictException("no re-embed waits for approval (state " + reembedding.progress().state() + ")");
+        }
+        return reembedding.progress();
     }
 }

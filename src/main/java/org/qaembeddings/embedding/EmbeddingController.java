@@ -11,13 +11,15 @@ import org.springframework.web.bind.annotation.RestController;
 class EmbeddingController {
 
     private final EmbeddingRepository repository;
+    private final EmbeddingService embeddings;
 
-    EmbeddingController(EmbeddingRepository repository) {
+    EmbeddingController(EmbeddingRepository repository, EmbeddingService embeddings) {
         this.repository = repository;
+        this.embeddings = embeddings;
     }
 
     @GetMapping("/api/qa-pairs/{id}/embedding")
     EmbeddingDetail embedding(@PathVariable UUID id) {
-        return repository.findDetail(id).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
+        return repository.findDetail(id).map(d -> d.forSetting(embeddings.setting())).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
     }
 }

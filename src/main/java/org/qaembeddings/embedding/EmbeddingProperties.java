@@ -1,5 +1,6 @@
 package org.qaembeddings.embedding;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param workerThreads batches in flight at once on this node (1..32): while one waits for the
  *     provider, another writes its vectors; remote providers answer faster in parallel too
  * @param circuit when this node stops calling a provider that seems down
+ * @param reembed how a change of embedding setting is re-embedded
  */
 @ConfigurationProperties("embedding")
 public record EmbeddingProperties(
@@ -29,7 +31,8 @@ public record EmbeddingProperties(
         @DefaultValue("3") int maxRetries,
         @DefaultValue Retry retry,
         @DefaultValue("2") int workerThreads,
-        @DefaultValue Circuit circuit) {
+        @DefaultValue Circuit circuit,
+        @DefaultValue Reembed reembed) {
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
@@ -78,6 +81,23 @@ public record EmbeddingProperties(
             if (maxOpenFor.compareTo(openFor) < 0) {
                 throw new IllegalArgumentException("embedding.circuit.max-open-for must be at least embedding.circuit.open-for ("
                         + openFor + "), was " + maxOpenFor);
+            }
+        }
+    }
+
+    /**
+     * @param autoApproveUsd a re-embed whose estimated cost is at most this starts by itself; a
+     *     dearer one waits for {@code POST /api/embeddings/reembed}
+     * @param keepPrevious how long the vectors of the setting before are kept once a switch is done,
+     *     so that a switch back costs nothing
+     */
+    public record Reembed(@DefaultValue("1.00") BigDecimal autoApproveUsd, @DefaultValue("7d") Duration keepPrevious) {
+        public Reembed {
+            if (autoApproveUsd.signum() < 0) {
+                throw new IllegalArgumentException("embedding.reembed.auto-approve-usd must be at least 0, was " + autoApproveUsd);
+            }
+            if (keepPrevious.isNegative()) {
+                throw new IllegalArgumentException("embedding.reembed.keep-previous must not be negative, was " + keepPrevious);
             }
         }
     }

@@ -26,8 +26,9 @@ import static org.qaembeddings.system.Timestamps.fromDb;
 import static org.qaembeddings.system.Timestamps.toDb;
 
 /**
- * The qa_embedding table. Every write that finishes a row is a compare-and-set on its text hash
- * and on the token of the claim it came from (a fenced claim).
+ * The qa_embedding table. Every write that finishes a row is a compare-and-set on the token of the
+ * claim it came from (a fenced claim): an edit hands the row back to PENDING, and any later claim
+ * writes a token of its own, so a worker holding an older text finds its token gone.
  * Every method that moves rows between statuses also moves their counts in qa_embedding_count,
  * and must run in the caller's transaction so that both commit together. Counts are written
  * after the rows and in one fixed order (by status), so that transactions never wait on each
@@ -48,8 +49,7 @@ class EmbeddingRepository {
     }
 
     /** A claimed row handed back: FAILED, or PENDING again without losing an attempt. */
-    record Outcome(UUID id, String textHash, long claim, String error, ProviderException.Kind kind,
-            Instant nextAttemptAt) {
+    record Outcome(UUID id, long claim, String error, ProviderException.Kind kind, Instant nextAttemptAt) {
     }
 
     /** Where one row stands, for callers that ask about specific pairs. */
@@ -74,6 +74,9 @@ class EmbeddingRepository {
     private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
 
     private static final int COUNT_SLOTS = 16;
+
+    /** The row's vector was made by a setting, and not by {@code :setting}. */
+    private static final String OF_ANOTHER_SETTING = "vector IS NOT NULL AND vector_setting IS NOT NULL AND vector_setting <> :setting";
 
     /** Takes the next number of the change feed (see V9). */
     static final String NEXT_CHANGE = "nextval('pair_change_seq')";
@@ -182,6 +185,23 @@ class EmbeddingRepository {
     }
 
     /**
+     * The re-embed pass's claim: the named rows that are COMPLETED with a vector of another setting
+     * than {@code setting}. The vector stays until the new one is written. Each starts a fresh count
+     * of attempts: the attempts of its last text are no charge against the new setting.
+     */
+    List<Claimed> claimForSetting(Collection<UUID> ids, String setting, Instant now, Instant leaseUntil) {
+        List<Claimed> claimed = claim(List.of("qa_pair_id IN (:ids) AND status = 'COMPLETED'"
+                        + " AND (vector_setting IS NULL OR vector_setting <> :setting) ORDER BY next_attempt_at"),
+                Map.of("ids", ids, "setting", setting), now, leaseUntil, ids.size(), new Counts());
+        if (claimed.isEmpty()) {
+            return claimed;
+        }
+        jdbc.sql("UPDATE qa_embedding SET attempts = 1, lease_expiries = 0 WHERE qa_pair_id IN (:ids)")
+                .param("ids", claimed.stream().map(Claimed::id).toList()).update();
+        return claimed.stream().map(c -> new Claimed(c.id(), c.question(), c.answer(), 1, c.claim())).toList();
+    }
+
+    /**
      * Locks up to {@code limit} rows, taking from each "condition ORDER BY column" in turn, and leases
      * them. A claim counts as an attempt, given back if the rows are handed back; a row taken over
      * from a lease that ran out keeps the attempt of the lost call instead (a crash is not the row's
@@ -234,34 +254,45 @@ class EmbeddingRepository {
                 .list();
     }
 
-    /** Writes each vector whose text is still current; returns, per completion, whether it was written. */
-    boolean[] complete(List<Completion> completions, String model, Instant now) {
+    /**
+     * Writes each vector whose claim still holds its row; returns, per completion, whether it was
+     * written. The text hash is written too: it is the hash under this setting's template, which
+     * the row's own may not be yet (a changed template).
+     */
+    boolean[] complete(List<Completion> completions, EmbeddingSetting setting, Instant now) {
         horizon.enlist();
         MapSqlParameterSource[] rows = completions.stream()
                 .map(c -> new MapSqlParameterSource()
                         .addValue("id", c.id()).addValue("hash", c.textHash()).addValue("claim", c.claim())
                         .addValue("vector", Vectors.toBytes(c.vector())).addValue("dimensions", c.vector().length)
-                        .addValue("model", model).addValue("now", toDb(now)))
+                        .addValue("model", setting.model()).addValue("setting", setting.key()).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);
+        // a vector of another setting is kept as the previous one (a switch back then costs nothing);
+        // every right-hand side reads the row as it was before this statement
         boolean[] written = written(batch.batchUpdate("""
                 UPDATE qa_embedding
-                   SET status = 'COMPLETED', vector = :vector, vector_text_hash = :hash, dimensions = :dimensions,
-                       model = :model, pending_since = NULL, next_attempt_at = NULL, lease_until = NULL,
-                       last_error = NULL, error_kind = NULL, updated_at = :now, change_seq = %s
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim"""
-                .formatted(NEXT_CHANGE), rows));
+                   SET previous_vector = CASE WHEN %1$s THEN vector ELSE previous_vector END,
+                       previous_setting = CASE WHEN %1$s THEN vector_setting ELSE previous_setting END,
+                       previous_text_hash = CASE WHEN %1$s THEN vector_text_hash ELSE previous_text_hash END,
+                       previous_dimensions = CASE WHEN %1$s THEN dimensions ELSE previous_dimensions END,
+                       status = 'COMPLETED', vector = :vector, text_hash = :hash, vector_text_hash = :hash,
+                       dimensions = :dimensions, model = :model, vector_setting = :setting, pending_since = NULL,
+                       next_attempt_at = NULL, lease_until = NULL, last_error = NULL, error_kind = NULL,
+                       updated_at = :now, change_seq = %2$s
+                 WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim"""
+                .formatted(OF_ANOTHER_SETTING, NEXT_CHANGE), rows));
         int n = count(written);
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
         return written;
     }
 
-    /** Marks rows FAILED, each only while this claim still holds it for the text that failed. */
+    /** Marks rows FAILED, each only while this claim still holds it. */
     int fail(List<Outcome> outcomes, Instant now) {
         int n = count(written(batch.batchUpdate("""
                 UPDATE qa_embedding
                    SET status = 'FAILED', last_error = :error, error_kind = :kind, next_attempt_at = :next,
                        lease_until = NULL, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""",
+                 WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim""",
                 params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
         return n;
@@ -273,7 +304,7 @@ class EmbeddingRepository {
                 UPDATE qa_embedding
                    SET status = 'PENDING', last_error = :error, error_kind = NULL, next_attempt_at = :next,
                        lease_until = NULL, attempts = attempts - 1, updated_at = :now
-                 WHERE qa_pair_id = :id AND text_hash = :hash AND status = 'PROCESSING' AND claim_token = :claim""",
+                 WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim""",
                 params(outcomes, now))));
         move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
         return n;
@@ -346,7 +377,7 @@ class EmbeddingRepository {
     private static MapSqlParameterSource[] params(List<Outcome> outcomes, Instant now) {
         return outcomes.stream()
                 .map(o -> new MapSqlParameterSource()
-                        .addValue("id", o.id()).addValue("hash", o.textHash()).addValue("claim", o.claim())
+                        .addValue("id", o.id()).addValue("claim", o.claim())
                         .addValue("error", o.error())
                         .addValue("kind", o.kind() == null ? null : o.kind().name())
                         .addValue("next", toDb(o.nextAttemptAt())).addValue("now", toDb(now)))
@@ -406,14 +437,27 @@ class EmbeddingRepository {
                 .list();
     }
 
+    /**
+     * A row's summary and vector, with the setting that made the vector; {@code current} says only
+     * that the vector is of the pair's current text ({@link EmbeddingDetail#forSetting} adds the setting).
+     */
     Optional<EmbeddingDetail> findDetail(UUID id) {
-        return jdbc.sql("SELECT " + SUMMARY_COLUMNS + ", vector FROM qa_embedding WHERE qa_pair_id = :id")
+        return jdbc.sql("SELECT e.qa_pair_id, e.status, e.model, e.dimensions, e.attempts, e.last_error, e.updated_at,"
+                        + " e.vector, e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current,"
+                        + " s.setting_key, s.provider, s.model AS setting_model, s.dimensions AS setting_dimensions,"
+                        + " s.text_template"
+                        + " FROM qa_embedding e LEFT JOIN embedding_setting s ON s.setting_key = e.vector_setting"
+                        + " WHERE e.qa_pair_id = :id")
                 .param("id", id)
                 .query((rs, n) -> {
                     EmbeddingSummary s = summary(rs);
                     byte[] vector = s.status() == EmbeddingStatus.COMPLETED ? rs.getBytes("vector") : null;
+                    String key = rs.getString("setting_key");
+                    EmbeddingSetting setting = key == null ? null : new EmbeddingSetting(key, rs.getString("provider"),
+                            rs.getString("setting_model"), rs.getInt("setting_dimensions"), rs.getString("text_template"));
                     return new EmbeddingDetail(s.status(), s.model(), s.dimensions(), s.attempts(), s.lastError(),
-                            s.updatedAt(), vector == null ? null : Vectors.fromBytes(vector));
+                            s.updatedAt(), setting, rs.getBoolean("vector_current"),
+                            vector == null ? null : Vectors.fromBytes(vector));
                 })
                 .optional();
     }

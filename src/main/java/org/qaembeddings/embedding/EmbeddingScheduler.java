@@ -13,7 +13,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * Drives {@link EmbeddingWorker#pollOnce()} on {@code embedding.worker-threads} background
+ * Drives {@link EmbeddingWorker#pollOnce()}, and {@link Reembedding#pollOnce()} when it finds
+ * nothing due, on {@code embedding.worker-threads} background
  * threads: at once when a save commits, and every poll interval anyway, so that rows left PENDING
  * by a crash, a restart or another node are always picked up. A thread that found a full batch
  * wakes a sibling, since more work is likely waiting; the claims' SKIP LOCKED keeps them apart.
@@ -27,13 +28,15 @@ class EmbeddingScheduler implements SmartLifecycle {
     private static final Duration HAND_BACK_TIMEOUT = Duration.ofSeconds(2);
 
     private final EmbeddingWorker worker;
+    private final Reembedding reembedding;
     private final EmbeddingProperties properties;
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    EmbeddingScheduler(EmbeddingWorker worker, EmbeddingProperties properties) {
+    EmbeddingScheduler(EmbeddingWorker worker, Reembedding reembedding, EmbeddingProperties properties) {
         this.worker = worker;
+        this.reembedding = reembedding;
         this.properties = properties;
     }
 
@@ -79,6 +82,10 @@ class EmbeddingScheduler implements SmartLifecycle {
     int pollOnceSafely() {
         try {
             int claimed = worker.pollOnce();
+            if (claimed == 0) {
+                // a change of setting is re-embedded only while no new or edited pair is due
+                claimed = reembedding.pollOnce();
+            }
             if (worker.recovered()) {
                 log.info("embedding worker recovered: polls succeed again");
             }

@@ -46,6 +46,11 @@ public class EmbeddingService {
         this.clock = clock;
     }
 
+    /** The setting this node's vectors are made with; vectors of another are never compared with them. */
+    public EmbeddingSetting setting() {
+        return worker.setting();
+    }
+
     /** A new pair: its embedding starts PENDING. */
     @Transactional(propagation = Propagation.MANDATORY)
     public void requestForNewPair(UUID id, String question, String answer, Instant now) {

@@ -17,6 +17,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.provider.ProviderException;
 import org.qaembeddings.provider.ProviderResult;
@@ -43,11 +44,20 @@ public class EmbeddingWorker {
     private record Item(UUID id, String text, String hash, int attempts, int tokens, long claim) {
     }
 
-    /** Counts and messages of one batch. */
+    /** Counts and messages of one batch, and what its calls are billed as. */
     private static final class Tally {
+        final CallPurpose purpose;
         int successful;
         int failed;
         final List<String> errors = new ArrayList<>();
+
+        Tally(CallPurpose purpose) {
+            this.purpose = purpose;
+        }
+
+        Tally() {
+            this(CallPurpose.DOCUMENT);
+        }
 
         void failed(UUID id, String reason) {
             failed++;
@@ -72,6 +82,7 @@ public class EmbeddingWorker {
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final EmbeddingText text;
+    private final EmbeddingSetting setting;
     private final EmbeddingProperties properties;
     private final Backoff backoff;
     private final DoubleSupplier jitter;
@@ -104,6 +115,7 @@ public class EmbeddingWorker {
         this.transactions = transactions;
         this.clock = clock;
         this.text = new EmbeddingText(properties.textTemplate());
+        this.setting = EmbeddingSetting.of(provider, properties.textTemplate());
         this.properties = properties;
         this.backoff = properties.backoff();
         this.jitter = jitter;
@@ -152,7 +164,7 @@ public class EmbeddingWorker {
         List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
                 repository.claimDue(now, now.plus(properties.lease()), properties.batchSize(), properties.maxRetries()));
         if (claimed != null && !claimed.isEmpty()) {
-            process(claimed);
+            process(claimed, CallPurpose.DOCUMENT);
             return claimed.size();
         }
         return 0;
@@ -205,11 +217,17 @@ public class EmbeddingWorker {
         }
         List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
                 repository.claimFailed(now, now.plus(properties.lease()), properties.batchSize(), maxRetries));
-        return process(claimed);
+        return process(claimed, CallPurpose.DOCUMENT);
     }
 
-    private BatchResult process(List<EmbeddingRepository.Claimed> claimed) {
-        Tally tally = new Tally();
+    /** The setting this worker's vectors are made with. */
+    EmbeddingSetting setting() {
+        return setting;
+    }
+
+    /** Embeds rows claimed elsewhere with this worker's machinery, its calls billed as {@code purpose}. */
+    BatchResult process(List<EmbeddingRepository.Claimed> claimed, CallPurpose purpose) {
+        Tally tally = new Tally(purpose);
         process(claimed, tally);
         return tally.result();
     }
@@ -284,7 +302,7 @@ public class EmbeddingWorker {
      * that every good item is saved and every bad one fails with its own reason.
      */
     private void embed(List<Item> items, Tally tally) {
-        handle(items, gate.call(texts(items), suspected(items)), tally);
+        handle(items, gate.call(texts(items), suspected(items), tally.purpose), tally);
     }
 
     private static List<String> texts(List<Item> items) {
@@ -312,7 +330,7 @@ public class EmbeddingWorker {
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
-        boolean[] written = transactions.execute(tx -> repository.complete(completions, gate.model(), clock.instant()));
+        boolean[] written = transactions.execute(tx -> repository.complete(completions, setting, clock.instant()));
         for (int i = 0; i < items.size(); i++) {
             if (written[i]) {
                 tally.successful++;
@@ -383,7 +401,7 @@ public class EmbeddingWorker {
                 return;
             }
             for (List<Item> half : halves(items)) {
-                dispatch(half, gate.call(texts(half), false), true, tally);
+                dispatch(half, gate.call(texts(half), false, tally.purpose), true, tally);
             }
             return;
         }
@@ -398,7 +416,7 @@ public class EmbeddingWorker {
         }
         boolean answered = false;
         while (outcomes.size() < parts.size()) {
-            ProviderGate.Outcome outcome = gate.call(texts(parts.get(outcomes.size())), false);
+            ProviderGate.Outcome outcome = gate.call(texts(parts.get(outcomes.size())), false, tally.purpose);
             outcomes.add(outcome);
             if (!failedAlike(outcome, e)) {
                 answered = outcome instanceof ProviderGate.Answered;
@@ -424,7 +442,7 @@ public class EmbeddingWorker {
                     dispatch(part, outcomes.get(i), answered, tally);
                 }
             } else if (answered) {
-                dispatch(part, gate.call(texts(part), false), true, tally);
+                dispatch(part, gate.call(texts(part), false, tally.purpose), true, tally);
             } else {
                 handBack(part, "not sent: the provider stopped answering while the batch was being checked",
                         gate.pausedUntil(clock.instant()), tally);
@@ -453,7 +471,7 @@ public class EmbeddingWorker {
         items.forEach(i -> failedUncharged.remove(i.id()));
         Instant now = clock.instant();
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), i.claim(), message, e.kind(),
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.claim(), message, e.kind(),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
         int failedRows = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
@@ -503,7 +521,7 @@ public class EmbeddingWorker {
     /** Returns rows to PENDING without charging the attempt, and reports them not done for {@code reason}. */
     private void handBack(List<Item> items, String reason, Instant nextAttemptAt, Tally tally) {
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.hash(), i.claim(), truncate(reason), null, nextAttemptAt))
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.claim(), truncate(reason), null, nextAttemptAt))
                 .toList();
         transactions.executeWithoutResult(tx -> repository.release(outcomes, clock.instant()));
         tally.failed(items, reason);

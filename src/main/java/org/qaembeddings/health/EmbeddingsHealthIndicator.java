@@ -1,10 +1,14 @@
 package org.qaembeddings.health;
 
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.embedding.EmbeddingHealthStats;
 import org.qaembeddings.embedding.EmbeddingService;
+import org.qaembeddings.embedding.ReembedProgress;
+import org.qaembeddings.embedding.Reembedding;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -19,12 +23,15 @@ import org.springframework.stereotype.Component;
 class EmbeddingsHealthIndicator implements HealthIndicator {
 
     private final EmbeddingService embeddings;
+    private final Reembedding reembedding;
     private final CostService costs;
     private final HealthProperties properties;
     private final Clock clock;
 
-    EmbeddingsHealthIndicator(EmbeddingService embeddings, CostService costs, HealthProperties properties, Clock clock) {
+    EmbeddingsHealthIndicator(EmbeddingService embeddings, Reembedding reembedding, CostService costs,
+            HealthProperties properties, Clock clock) {
         this.embeddings = embeddings;
+        this.reembedding = reembedding;
         this.costs = costs;
         this.properties = properties;
         this.clock = clock;
@@ -44,6 +51,18 @@ class EmbeddingsHealthIndicator implements HealthIndicator {
         return health.withDetail("pendingCount", stats.pendingCount())
                 .withDetail("failedCount", stats.failedCount())
                 .withDetail("completedCount", stats.completedCount())
+                .withDetail("reembed", reembed(reembedding.progress()))
                 .build();
+    }
+
+    /** The latest change of setting, in brief; the whole of it is at {@code GET /api/embeddings/reembed}. */
+    private static Map<String, Object> reembed(ReembedProgress p) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("state", p.state());
+        out.put("setting", p.to() == null ? null : p.to().key());
+        out.put("pairs", p.pairs());
+        out.put("done", p.done());
+        out.put("etaSeconds", p.etaSeconds());
+        return out;
     }
 }

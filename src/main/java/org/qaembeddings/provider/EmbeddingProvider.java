@@ -8,6 +8,9 @@ import java.util.List;
  */
 public interface EmbeddingProvider extends AutoCloseable {
 
+    /** Which kind of provider this is ("local", "openai"): part of the setting every vector records. */
+    String kind();
+
     /** The model name recorded with every vector and every cost row. */
     String model();
 

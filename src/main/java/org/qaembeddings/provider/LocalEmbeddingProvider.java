@@ -110,6 +110,11 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     }
 
     @Override
+    public String kind() {
+        return "local";
+    }
+
+    @Override
     public String model() {
         return MODEL;
     }

@@ -44,7 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
     /** Sizes of OpenAI's own models, used to check answers when no dimensions are configured. */
-    private static final Map<String, Integer> KNOWN_DIMENSIONS = Map.of(
+    static final Map<String, Integer> KNOWN_DIMENSIONS = Map.of(
             "text-embedding-3-small", 1536,
             "text-embedding-3-large", 3072,
             "text-embedding-ada-002", 1536);
@@ -87,6 +87,11 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         this.dimensions = properties.dimensions() != null
                 ? properties.dimensions()
                 : KNOWN_DIMENSIONS.getOrDefault(properties.model(), 0);
+    }
+
+    @Override
+    public String kind() {
+        return "openai";
     }
 
     @Override

@@ -33,6 +33,12 @@ public record OpenAiProperties(
         @DefaultValue("60s") Duration timeout,
         @DefaultValue("base64") EncodingFormat encodingFormat) {
 
+    /** These properties with another model and width (null: the model's own). */
+    OpenAiProperties withModel(String otherModel, Integer otherDimensions) {
+        return new OpenAiProperties(baseUrl, apiKey, otherModel, otherDimensions, maxInputTokens, maxRequestTokens,
+                connectTimeout, timeout, encodingFormat);
+    }
+
     /** The {@code encoding_format} asked of the provider. */
     public enum EncodingFormat {
         BASE64, FLOAT;

@@ -13,7 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.ProviderGate;
+import org.qaembeddings.embedding.EmbeddingService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -37,7 +37,7 @@ class IndexFollower implements SmartLifecycle {
     private static final Duration CATCH_UP_REFRESH = Duration.ofSeconds(1);
 
     private final ChangeFeed feed;
-    private final ProviderGate gate;
+    private final EmbeddingService embeddings;
     private final SearchProperties properties;
     private final Clock clock;
     private final Object lock = new Object();
@@ -60,9 +60,9 @@ class IndexFollower implements SmartLifecycle {
     private Future<ChangeFeed.Batch> ahead;
     private ChangeFeed.Position aheadFrom;
 
-    IndexFollower(ChangeFeed feed, ProviderGate gate, SearchProperties properties, Clock clock) {
+    IndexFollower(ChangeFeed feed, EmbeddingService embeddings, SearchProperties properties, Clock clock) {
         this.feed = feed;
-        this.gate = gate;
+        this.embeddings = embeddings;
         this.properties = properties;
         this.clock = clock;
     }
@@ -96,7 +96,7 @@ class IndexFollower implements SmartLifecycle {
             }
             try {
                 ChangeFeed.Batch batch = read(position);
-                index.apply(batch.changes(), gate.model());
+                index.apply(batch.changes(), embeddings.setting().key());
                 position = batch.next();
                 Instant now = clock.instant();
                 unrefreshed |= !batch.changes().isEmpty();

@@ -87,7 +87,7 @@ final class SearchIndex implements Closeable {
     /** A question says what a pair is about more than its answer does. */
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
-    private static final String LAYOUT = "3";
+    private static final String LAYOUT = "4";
     private static final double RAM_BUFFER_MB = 48;
     /** The fewest candidates the vector graph is searched for, however few hits are asked for. */
     static final int KNN_CANDIDATES = 100;
@@ -285,7 +285,7 @@ final class SearchIndex implements Closeable {
      * is applied, so the pairs are independent, and they are spread over the cores: inserting a
      * vector into the graph is what a rebuild or a catch-up spends its time on.
      */
-    void apply(List<ChangeFeed.Change> changes, String currentModel) throws IOException {
+    void apply(List<ChangeFeed.Change> changes, String currentSetting) throws IOException {
         Map<UUID, ChangeFeed.Change> last = new LinkedHashMap<>();
         for (ChangeFeed.Change change : changes) {
             last.remove(change.id());
@@ -294,7 +294,7 @@ final class SearchIndex implements Closeable {
         List<ChangeFeed.Change> distinct = new ArrayList<>(last.values());
         int threads = Math.min(APPLY_THREADS, Math.max(1, distinct.size() / 64));
         if (threads <= 1) {
-            apply(distinct, 0, distinct.size(), currentModel);
+            apply(distinct, 0, distinct.size(), currentSetting);
             return;
         }
         List<Future<?>> parts = new ArrayList<>(threads);
@@ -302,7 +302,7 @@ final class SearchIndex implements Closeable {
             int from = t * distinct.size() / threads;
             int to = (t + 1) * distinct.size() / threads;
             parts.add(appliers.submit(() -> {
-                apply(distinct, from, to, currentModel);
+                apply(distinct, from, to, currentSetting);
                 return null;
             }));
         }
@@ -321,7 +321,7 @@ final class SearchIndex implements Closeable {
         }
     }
 
-    private void apply(List<ChangeFeed.Change> changes, int from, int to, String currentModel) throws IOException {
+    private void apply(List<ChangeFeed.Change> changes, int from, int to, String currentSetting) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
             for (int i = from; i < to; i++) {
@@ -334,7 +334,7 @@ final class SearchIndex implements Closeable {
                     touched.add(id);
                     continue;
                 }
-                writer.updateDocument(text, textDocument(change, currentModel));
+                writer.updateDocument(text, textDocument(change, currentSetting));
                 String key = vectorKey(change);
                 if (key == null) {
                     writer.deleteDocuments(vector);
@@ -357,13 +357,13 @@ final class SearchIndex implements Closeable {
     }
 
     /** The pair's texts, for BM25, and whether its vector is current. */
-    private static Document textDocument(ChangeFeed.Change change, String currentModel) {
+    private static Document textDocument(ChangeFeed.Change change, String currentSetting) {
         Document doc = new Document();
         doc.add(new StringField(ID, change.id().toString(), Field.Store.YES));
         doc.add(new StringField(KIND, PAIR_KIND, Field.Store.NO));
         doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
         doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
-        doc.add(new StringField(FRESH, Boolean.toString(change.freshFor(currentModel)), Field.Store.NO));
+        doc.add(new StringField(FRESH, Boolean.toString(change.freshFor(currentSetting)), Field.Store.NO));
         return doc;
     }
 
@@ -371,13 +371,13 @@ final class SearchIndex implements Closeable {
         Document doc = new Document();
         doc.add(new StringField(VECTOR_OF, change.id().toString(), Field.Store.YES));
         doc.add(new StoredField(VECTOR_KEY, key));
-        doc.add(new KnnFloatVectorField(vectorField(change.model(), change.vector().length), unit(change.vector()),
+        doc.add(new KnnFloatVectorField(vectorField(change.setting(), change.vector().length), unit(change.vector()),
                 VectorSimilarityFunction.DOT_PRODUCT));
         return doc;
     }
 
     /**
-     * What identifies a vector: its model and a 64-bit hash of its values (null when it cannot be
+     * What identifies a vector: its setting and a 64-bit hash of its values (null when it cannot be
      * indexed). A change whose vector has the key already indexed leaves the graph alone.
      */
     static String vectorKey(ChangeFeed.Change change) {
@@ -392,7 +392,7 @@ final class SearchIndex implements Closeable {
         hash ^= hash >>> 33;
         hash *= 0xff51afd7ed558ccdL;
         hash ^= hash >>> 33;
-        return change.model() + "/" + vector.length + "/" + Long.toHexString(hash);
+        return change.setting() + "/" + vector.length + "/" + Long.toHexString(hash);
     }
 
     /** A zero vector has no direction: cosine cannot rank it. */
@@ -406,12 +406,13 @@ final class SearchIndex implements Closeable {
     }
 
     /**
-     * Vectors of each model and width in a field of their own: Lucene fixes a field's width, and a
-     * search in one field never meets another model's vectors, with no filter to evaluate (a filter
-     * on the model cost as much as the graph search itself at 200,000 pairs).
+     * Vectors of each embedding setting in a field of their own: Lucene fixes a field's width, and a
+     * search in one field never meets another setting's vectors, with no filter to evaluate (a
+     * filter on the model cost as much as the graph search itself at 200,000 pairs). Vectors from
+     * before settings were recorded (no key) are kept apart until the re-embed pass adopts them.
      */
-    private static String vectorField(String model, int dimensions) {
-        return "vector." + dimensions + "." + model;
+    private static String vectorField(String setting, int dimensions) {
+        return "vector." + dimensions + "." + (setting == null ? "unrecorded" : setting);
     }
 
     /**
@@ -523,16 +524,16 @@ final class SearchIndex implements Closeable {
     }
 
     /**
-     * The nearest vectors of {@code model} (never another's: two models' vectors are not comparable),
-     * current ones only when {@code freshOnly}; scores are cosine similarities.
+     * The nearest vectors of the setting {@code setting} (never another's: two settings' vectors are
+     * not comparable), current ones only when {@code freshOnly}; scores are cosine similarities.
      */
-    List<Scored> semantic(float[] vector, String model, int n, boolean freshOnly) throws IOException {
+    List<Scored> semantic(float[] vector, String setting, int n, boolean freshOnly) throws IOException {
         if (!hasLength(vector)) {
             return List.of();
         }
         // the graph is searched wider than asked (HNSW's ef): recall@10 was 0.92 at k candidates, see benchmark 7
         int candidates = Math.max(n, KNN_CANDIDATES);
-        Query query = new KnnFloatVectorQuery(vectorField(model, vector.length), unit(vector), candidates);
+        Query query = new KnnFloatVectorQuery(vectorField(setting, vector.length), unit(vector), candidates);
         if (!freshOnly) {
             return search(query, n, true);
         }

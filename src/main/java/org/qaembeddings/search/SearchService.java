@@ -13,7 +13,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.ProviderGate;
+import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.system.NotFoundException;
 import org.springframework.stereotype.Service;
 
@@ -42,13 +42,13 @@ class SearchService {
     private final IndexFollower follower;
     private final QueryVectors queries;
     private final ChangeFeed feed;
-    private final ProviderGate gate;
+    private final EmbeddingService embeddings;
 
-    SearchService(IndexFollower follower, QueryVectors queries, ChangeFeed feed, ProviderGate gate) {
+    SearchService(IndexFollower follower, QueryVectors queries, ChangeFeed feed, EmbeddingService embeddings) {
         this.follower = follower;
         this.queries = queries;
         this.feed = feed;
-        this.gate = gate;
+        this.embeddings = embeddings;
     }
 
     SearchResponse search(String query, int k, SearchMode mode, Double minScore, boolean freshOnly) {
@@ -68,7 +68,7 @@ class SearchService {
                     if (vector.vector() == null) {
                         degraded = "the query could not be embedded (" + vector.unavailable() + "): keyword results only";
                     } else {
-                        setting = gate.model();
+                        setting = embeddings.setting().key();
                         semantic = index.semantic(vector.vector(), setting, mode == SearchMode.SEMANTIC ? k : Math.max(k, FUSION_WINDOW),
                                 freshOnly);
                         semanticRan = true;
@@ -100,9 +100,9 @@ class SearchService {
                     "this pair has no vector yet", List.of());
         }
         try {
-            List<SearchIndex.Scored> nearest = index().semantic(pair.vector(), pair.model(), k + 1, false).stream()
+            List<SearchIndex.Scored> nearest = index().semantic(pair.vector(), pair.setting(), k + 1, false).stream()
                     .filter(s -> !s.id().equals(id)).limit(k).toList();
-            return new SearchResponse(null, "similar", pair.model(), (System.nanoTime() - started) / 1_000_000,
+            return new SearchResponse(null, "similar", pair.setting(), (System.nanoTime() - started) / 1_000_000,
                     follower.caughtUp() ? null : "the search index is being built from the database: some pairs may be missing",
                     readBack(single(nearest, true)));
         } catch (IOException e) {
@@ -156,12 +156,12 @@ class SearchService {
     private List<SearchResponse.Hit> readBack(List<Ranked> ranked) {
         Map<UUID, ChangeFeed.Change> current = feed.texts(ranked.stream().map(Ranked::id).toList()).stream()
                 .collect(Collectors.toMap(ChangeFeed.Change::id, Function.identity()));
-        String model = gate.model();
+        String setting = embeddings.setting().key();
         List<SearchResponse.Hit> hits = new ArrayList<>(ranked.size());
         for (Ranked r : ranked) {
             ChangeFeed.Change pair = current.get(r.id());
             if (pair != null) {
-                boolean fresh = pair.freshFor(model);
+                boolean fresh = pair.freshFor(setting);
                 hits.add(new SearchResponse.Hit(pair.id(), pair.question(), pair.answer(), r.score(),
                         new SearchResponse.Ranks(r.semanticRank(), r.keywordRank()),
                         new SearchResponse.Embedding(pair.status(), fresh)));

@@ -139,7 +139,7 @@ class ChangeFeedTest extends ClockDrivenTest {
         assertThat(embedded.changes()).singleElement().satisfies(c -> {
             assertThat(c.vector()).hasSize(DIMENSIONS);
             assertThat(c.vectorCurrent()).isTrue();
-            assertThat(c.model()).isEqualTo("fake-embedding");
+            assertThat(c.setting()).isEqualTo(worker.setting().key());
         });
 
         transactions.executeWithoutResult(tx -> {

@@ -43,6 +43,8 @@ abstract class ClockDrivenTest extends DatabaseTest {
     CostService costs;
     @Autowired
     ApplicationEventPublisher events;
+    @Autowired
+    SwitchRepository switches;
 
     MutableClock clock;
     EmbeddingWorker worker;
@@ -60,8 +62,18 @@ abstract class ClockDrivenTest extends DatabaseTest {
 
     /** A fresh worker with a gate of its own (its own circuit and pause) on {@code clock}. */
     EmbeddingWorker newWorker(Clock clock) {
+        return newWorker(clock, properties);
+    }
+
+    /** A fresh worker as {@link #newWorker(Clock)}, run with {@code properties}. */
+    EmbeddingWorker newWorker(Clock clock, EmbeddingProperties properties) {
         ProviderGate gate = new ProviderGate(provider, costs, clock, new SimpleMeterRegistry(), properties, () -> 0.5);
         return new EmbeddingWorker(repository, gate, provider, transactions, clock, properties, () -> 0.5);
+    }
+
+    /** The re-embed pass of {@code worker}, on {@code clock}. */
+    Reembedding newReembedding(EmbeddingWorker worker, Clock clock, EmbeddingProperties properties) {
+        return new Reembedding(switches, repository, worker, provider, costs, transactions, clock, properties);
     }
 
     /** A pair saved as the save path saves it, at the test clock's time. */

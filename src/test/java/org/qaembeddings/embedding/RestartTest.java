@@ -36,6 +36,7 @@ class RestartTest {
         properties.put("embedding.openai.dimensions", String.valueOf(DatabaseTest.DIMENSIONS));
         properties.put("embedding.poll-interval", "200ms");
         properties.put("embedding.worker-enabled", String.valueOf(workerEnabled));
+        properties.put("search.index-dir", dir.resolve("index").toString());
         // as arguments: defaults (builder.properties) would lose to application.properties
         return new SpringApplicationBuilder(QaEmbeddingsApplication.class)
                 .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));

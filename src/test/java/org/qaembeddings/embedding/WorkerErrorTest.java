@@ -61,7 +61,7 @@ class WorkerErrorTest extends ClockDrivenTest {
         FailingOnce failing = new FailingOnce(clock);
         worker = newWorker(failing);
         service = new EmbeddingService(repository, worker, properties, events, failing);
-        EmbeddingScheduler scheduler = new EmbeddingScheduler(worker, properties);
+        EmbeddingScheduler scheduler = new EmbeddingScheduler(worker, newReembedding(worker, failing, properties), properties);
         List<UUID> ids = List.of(insertPair("Error one?", "a"), insertPair("Error two?", "b"), insertPair("Error three?", "c"));
 
         // the poll's readings: its start, the call's start, the bill, then the write, which throws

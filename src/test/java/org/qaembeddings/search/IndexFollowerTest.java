@@ -9,21 +9,26 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.ProviderGate;
+import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.MutableClock;
 import org.qaembeddings.system.Timestamps;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The follower driven by hand, one {@code pollOnce()} at a time, on a clock the test holds still. */
+/**
+ * The follower driven by hand, one {@code pollOnce()} at a time, on a clock the test holds still;
+ * no worker writes vectors behind its back.
+ */
+@TestPropertySource(properties = "embedding.worker-enabled=false")
 class IndexFollowerTest extends DatabaseTest {
 
     @Autowired
     ChangeFeed feed;
     @Autowired
-    ProviderGate gate;
+    EmbeddingService embeddings;
 
     @Test
     void aPageAppliedWhileCatchingUpIsMadeVisibleOnceCaughtUpEvenIfNothingNewArrives() throws IOException {
@@ -41,7 +46,7 @@ class IndexFollowerTest extends DatabaseTest {
         MutableClock clock = new MutableClock(Instant.parse("2026-12-02T12:00:00Z"));
         SearchProperties properties = new SearchProperties(Files.createTempDirectory("follower"), Duration.ofMillis(200),
                 Duration.ofSeconds(10), 10, Duration.ofDays(7));
-        IndexFollower follower = new IndexFollower(feed, gate, properties, clock);
+        IndexFollower follower = new IndexFollower(feed, embeddings, properties, clock);
         follower.open();
         try {
             assertThat(follower.pollOnce()).isEqualTo(IndexFollower.PAGE); // the first page is refreshed

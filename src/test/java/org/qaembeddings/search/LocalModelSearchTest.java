@@ -58,7 +58,9 @@ class LocalModelSearchTest extends DatabaseTest {
 
         assertThat(answer.path("hits").get(0).path("question").asString()).isEqualTo(expected);
         if (!mode.equals("keyword")) {
-            assertThat(answer.path("setting").asString()).isEqualTo("all-minilm-l6-v2-q");
+            JsonNode setting = api.get("/api/embeddings/reembed").json().path("to");
+            assertThat(setting.path("model").asString()).isEqualTo("all-minilm-l6-v2-q");
+            assertThat(answer.path("setting").asString()).isEqualTo(setting.path("key").asString());
         }
         assertThat(OPENAI.requests()).isEmpty();
     }

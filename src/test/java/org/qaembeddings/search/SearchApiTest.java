@@ -83,7 +83,9 @@ class SearchApiTest extends DatabaseTest {
 
         JsonNode semantic = awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "semantic", target);
         assertThat(semantic.path("hits").get(0).path("score").asDouble()).as("cosine of a vector with itself").isGreaterThan(0.999);
-        assertThat(semantic.path("setting").asString()).isEqualTo("fake-embedding");
+        JsonNode setting = api.get("/api/qa-pairs/" + target + "/embedding").json().path("setting");
+        assertThat(setting.path("model").asString()).isEqualTo("fake-embedding");
+        assertThat(semantic.path("setting").asString()).as("the setting of the vectors that ranked").isEqualTo(setting.path("key").asString());
         assertThat(semantic.path("hits").get(0).path("embedding").path("fresh").asBoolean()).isTrue();
 
         JsonNode hybrid = awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "hybrid", target);

@@ -62,6 +62,7 @@ public abstract class DatabaseTest {
         jdbc.sql("UPDATE qa_embedding_count SET n = 0").update();
         jdbc.sql("DELETE FROM embedding_cost").update();
         jdbc.sql("DELETE FROM embedding_cost_rollup").update();
+        jdbc.sql("DELETE FROM embedding_switch").update();
     }
 
     @AfterEach

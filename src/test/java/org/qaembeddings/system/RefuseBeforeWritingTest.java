@@ -80,7 +80,12 @@ class RefuseBeforeWritingTest extends DatabaseTest {
                 "PUT /api/qa-pairs/{id}", pair,
                 "DELETE /api/qa-pairs/{id}", "",
                 "POST /api/embeddings/batch", "{\"qaPairIds\":[\"" + id + "\"]}",
-                "POST /api/embeddings/retry", "{\"maxRetries\":5}");
+                "POST /api/embeddings/retry", "{\"maxRetries\":5}",
+                "POST /api/embeddings/reembed", "");
+        // a re-embed the approval would start, were it let through
+        String setting = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
+        jdbc.sql("INSERT INTO embedding_switch (to_setting, state, pairs, started_at) VALUES (:to, 'AWAITING_APPROVAL', 1, :now)")
+                .param("to", setting).param("now", java.sql.Timestamp.valueOf("2026-01-01 00:00:00")).update();
         assertThat(bodies.keySet()).as("this test knows every write endpoint").containsExactlyInAnyOrderElementsOf(writeEndpoints());
         String before = snapshot();
 
@@ -178,6 +183,7 @@ class RefuseBeforeWritingTest extends DatabaseTest {
         return jdbc.sql("SELECT p.id, p.question, p.answer, p.updated_at, e.status, e.attempts, e.text_hash, e.updated_at "
                 + "FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id ORDER BY p.id").query().listOfRows().toString()
                 + jdbc.sql("SELECT status, SUM(n) FROM qa_embedding_count GROUP BY status ORDER BY status").query().listOfRows()
-                + jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single();
+                + jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single()
+                + jdbc.sql("SELECT id, state FROM embedding_switch ORDER BY id").query().listOfRows();
     }
 }

@@ -1,0 +1,121 @@
+package org.qaembeddings.embedding;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qaembeddings.QaEmbeddingsApplication;
+import org.qaembeddings.support.Api;
+import org.qaembeddings.support.DatabaseTest;
+import org.qaembeddings.support.FakeOpenAiServer;
+import org.qaembeddings.support.TestDatabase;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The user's way to change the embedding setting: change a property and restart. Every pair is
+ * re-embedded once, in the background, with the new setting; nothing is stranded or dead-lettered.
+ */
+@Tag("db")
+class SettingSwitchRestartTest {
+
+    private static final FakeOpenAiServer OPENAI = DatabaseTest.OPENAI;
+
+    @TempDir
+    Path dir;
+
+    private ConfigurableApplicationContext start(Map<String, String> database, String model, String template) {
+        Map<String, Object> properties = new HashMap<>(database);
+        properties.put("server.port", "0");
+        properties.put("embedding.provider", "openai");
+        properties.put("embedding.openai.base-url", OPENAI.baseUrl());
+        properties.put("embedding.openai.dimensions", String.valueOf(DatabaseTest.DIMENSIONS));
+        properties.put("embedding.openai.model", model);
+        properties.put("embedding.text-template", template);
+        properties.put("embedding.poll-interval", "100ms");
+        properties.put("search.index-dir", dir.resolve("index").toString());
+        return new SpringApplicationBuilder(QaEmbeddingsApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+    }
+
+    private static Api api(ConfigurableApplicationContext context) {
+        return new Api(((WebServerApplicationContext) context).getWebServer().getPort());
+    }
+
+    private static String text(String template, int i) {
+        return template.replace("{question}", "Switch " + i + "?").replace("{answer}", "Answer " + i + ".");
+    }
+
+    /** Restarts with {@code model} and {@code template}, and checks that every pair is re-embedded with them, once. */
+    private void restartAndCheckSwitch(Map<String, String> database, List<String> ids, String model, String template) {
+        TestDatabase.shutdown(database);
+        OPENAI.reset();
+        try (ConfigurableApplicationContext node = start(database, model, template)) {
+            Api api = api(node);
+            await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/api/embeddings/reembed").json().path("state").asString(),
+                    "DONE"::equals);
+            JsonNode progress = api.get("/api/embeddings/reembed").json();
+            assertThat(progress.path("to").path("model").asString()).isEqualTo(model);
+            assertThat(progress.path("to").path("template").asString()).isEqualTo(template);
+            assertThat(progress.path("pairs").asLong()).isEqualTo(ids.size());
+            assertThat(progress.path("done").asLong()).isEqualTo(ids.size());
+            String key = progress.path("to").path("key").asString();
+            for (String id : ids) {
+                JsonNode embedding = api.get("/api/qa-pairs/" + id + "/embedding").json();
+                assertThat(embedding.path("status").asString()).isEqualTo("COMPLETED");
+                assertThat(embedding.path("setting").path("key").asString()).isEqualTo(key);
+                assertThat(embedding.path("setting").path("model").asString()).isEqualTo(model);
+                assertThat(embedding.path("current").asBoolean()).isTrue();
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                expected.add(text(template, i));
+            }
+            assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.model()).isEqualTo(model));
+            assertThat(OPENAI.allInputs()).as("each pair once").containsExactlyInAnyOrderElementsOf(expected);
+            JdbcClient jdbc = node.getBean(JdbcClient.class);
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED' OR vector_setting <> :key")
+                    .param("key", key).query(Long.class).single()).isZero();
+            // search ranks with the new setting's vectors, and says so
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode found = api.get("/api/search?mode=semantic&q=Switch%201%3F").json();
+                assertThat(found.path("setting").asString()).isEqualTo(key);
+                assertThat(found.path("hits").size()).isEqualTo(ids.size());
+            });
+        }
+    }
+
+    @Test
+    void aChangedModelOrTemplateReembedsEveryPairOnceAfterARestart() {
+        Map<String, String> database = TestDatabase.properties(dir.resolve("switch"));
+        TestDatabase.drop(database);
+        OPENAI.reset();
+        String template = "Question: {question}\nAnswer: {answer}";
+        List<String> ids = new ArrayList<>();
+        try (ConfigurableApplicationContext first = start(database, "model-small", template)) {
+            Api api = api(first);
+            for (int i = 0; i < 4; i++) {
+                ids.add(api.create("Switch " + i + "?", "Answer " + i + "."));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id ->
+                    "COMPLETED".equals(api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())));
+        }
+
+        restartAndCheckSwitch(database, ids, "model-large", template);
+        restartAndCheckSwitch(database, ids, "model-large", "Q: {question} A: {answer}");
+        OPENAI.assertNoStubFailures();
+    }
+}
