@@ -8,8 +8,11 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -34,20 +37,68 @@ public class ChangeFeed {
     private static final int LOOKUP_BY_NUMBER = 1_000;
 
     /**
+     * A vector of a pair: the setting that made it (null before settings were recorded), the vector
+     * (null where only the state was read), and whether it was made from the pair's current text.
+     */
+    public record Slot(String setting, float[] vector, boolean current) {
+    }
+
+    /**
      * A pair as a follower needs it, or its deletion (then only {@code seq} and {@code id} are set).
-     * {@code setting} is the key of the {@link EmbeddingSetting} that made the vector; null before
-     * settings were recorded.
+     * {@code vectors} holds the pair's vector, first, and the one kept from the setting before the
+     * last switch, when there is one.
      */
     public record Change(long seq, UUID id, boolean deleted, String question, String answer, EmbeddingStatus status,
-            String setting, float[] vector, boolean vectorCurrent) {
+            List<Slot> vectors) {
 
-        public static Change deletion(long seq, UUID id) {
-            return new Change(seq, id, true, null, null, null, null, null, false);
+        public Change {
+            vectors = vectors == null ? List.of() : List.copyOf(vectors);
         }
 
-        /** Whether the pair's vector is of its current text and was made by the setting {@code settingKey}. */
+        /** A pair with one vector, or none when {@code vector} and {@code setting} are null. */
+        public Change(long seq, UUID id, boolean deleted, String question, String answer, EmbeddingStatus status,
+                String setting, float[] vector, boolean vectorCurrent) {
+            this(seq, id, deleted, question, answer, status,
+                    vector == null && setting == null ? List.of() : List.of(new Slot(setting, vector, vectorCurrent)));
+        }
+
+        public static Change deletion(long seq, UUID id) {
+            return new Change(seq, id, true, null, null, null, List.of());
+        }
+
+        /** The pair's own vector (not the one kept from before), or null. */
+        public float[] vector() {
+            return vectors.isEmpty() ? null : vectors.get(0).vector();
+        }
+
+        /** The setting of the pair's own vector, or null. */
+        public String setting() {
+            return vectors.isEmpty() ? null : vectors.get(0).setting();
+        }
+
+        /** Whether the pair's own vector was made from its current text. */
+        public boolean vectorCurrent() {
+            return !vectors.isEmpty() && vectors.get(0).current();
+        }
+
+        /** The pair's vector made by the setting {@code settingKey}, its own or the one kept, or null. */
+        public float[] vectorOf(String settingKey) {
+            for (Slot slot : vectors) {
+                if (settingKey.equals(slot.setting())) {
+                    return slot.vector();
+                }
+            }
+            return null;
+        }
+
+        /** Whether the pair has a vector made by the setting {@code settingKey} from its current text. */
         public boolean freshFor(String settingKey) {
-            return vectorCurrent && settingKey.equals(setting);
+            for (Slot slot : vectors) {
+                if (slot.current() && settingKey.equals(slot.setting())) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -97,22 +148,26 @@ public class ChangeFeed {
 
     private static final String PAIR_COLUMNS = """
             SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.text_hash, e.vector_text_hash,
-                   e.vector_setting, e.vector
+                   e.vector_setting, e.vector, e.previous_setting, e.previous_vector, e.previous_text_hash
               FROM qa_embedding e JOIN qa_pair p ON p.id = e.qa_pair_id""";
 
     private final JdbcClient jdbc;
     private final ChangeHorizon horizon;
+    private final SwitchRepository settings;
+    /** Each setting's template, by key: a setting never changes once recorded. */
+    private final Map<String, Optional<EmbeddingText>> templates = new ConcurrentHashMap<>();
 
-    ChangeFeed(JdbcClient jdbc, ChangeHorizon horizon) {
+    ChangeFeed(JdbcClient jdbc, ChangeHorizon horizon, SwitchRepository settings) {
         this.jdbc = jdbc;
         this.horizon = horizon;
+        this.settings = settings;
     }
 
     /** The changes after {@code from}, at most about {@code limit} new ones, and the gaps of {@code from} that have filled. */
     public Batch read(Position from, int limit) {
         long ended = horizon.ended();
         List<Change> pairs = jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq > :after ORDER BY e.change_seq LIMIT :limit")
-                .param("after", from.read()).param("limit", limit).query(ChangeFeed::pair).list();
+                .param("after", from.read()).param("limit", limit).query(this::pair).list();
         List<Change> deletions = jdbc.sql("""
                         SELECT change_seq, qa_pair_id FROM qa_pair_deletion
                          WHERE change_seq > :after ORDER BY change_seq LIMIT :limit""")
@@ -170,7 +225,7 @@ public class ChangeFeed {
         if (ids.isEmpty()) {
             return List.of();
         }
-        return jdbc.sql(PAIR_COLUMNS + " WHERE e.qa_pair_id IN (:ids)").param("ids", ids).query(ChangeFeed::pair).list();
+        return jdbc.sql(PAIR_COLUMNS + " WHERE e.qa_pair_id IN (:ids)").param("ids", ids).query(this::pair).list();
     }
 
     /**
@@ -184,13 +239,21 @@ public class ChangeFeed {
         }
         return jdbc.sql("""
                         SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.vector_setting,
-                               e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current
+                               e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current,
+                               e.previous_setting, e.previous_text_hash
                           FROM qa_embedding e JOIN qa_pair p ON p.id = e.qa_pair_id
                          WHERE e.qa_pair_id IN (:ids)""")
                 .param("ids", ids)
-                .query((rs, n) -> new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false,
-                        rs.getString("question"), rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")),
-                        rs.getString("vector_setting"), null, rs.getBoolean("vector_current")))
+                .query((rs, n) -> {
+                    List<Slot> slots = new ArrayList<>(2);
+                    if (rs.getString("vector_setting") != null || rs.getBoolean("vector_current")) {
+                        slots.add(new Slot(rs.getString("vector_setting"), null, rs.getBoolean("vector_current")));
+                    }
+                    previous(rs, null).ifPresent(slots::add);
+                    return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false,
+                            rs.getString("question"), rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")),
+                            slots);
+                })
                 .list();
     }
 
@@ -210,7 +273,7 @@ public class ChangeFeed {
                 }
             } else {
                 out.addAll(jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq BETWEEN :from AND :to ORDER BY e.change_seq")
-                        .param("from", gap.from()).param("to", gap.to()).query(ChangeFeed::pair).list());
+                        .param("from", gap.from()).param("to", gap.to()).query(this::pair).list());
                 out.addAll(jdbc.sql("SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq BETWEEN :from AND :to")
                         .param("from", gap.from()).param("to", gap.to()).query(ChangeFeed::deletion).list());
             }
@@ -218,7 +281,7 @@ public class ChangeFeed {
         for (int i = 0; i < numbers.size(); i += LOOKUP_BY_NUMBER) {
             List<Long> chunk = numbers.subList(i, Math.min(numbers.size(), i + LOOKUP_BY_NUMBER));
             out.addAll(jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq IN (:seqs)").param("seqs", chunk)
-                    .query(ChangeFeed::pair).list());
+                    .query(this::pair).list());
             out.addAll(jdbc.sql("SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq IN (:seqs)")
                     .param("seqs", chunk).query(ChangeFeed::deletion).list());
         }
@@ -266,13 +329,38 @@ public class ChangeFeed {
         return List.of(new Gap(from, to, latest));
     }
 
-    private static Change pair(ResultSet rs, int n) throws SQLException {
+    private Change pair(ResultSet rs, int n) throws SQLException {
         byte[] vector = rs.getBytes("vector");
-        String textHash = rs.getString("text_hash");
+        List<Slot> slots = new ArrayList<>(2);
+        if (vector != null) {
+            slots.add(new Slot(rs.getString("vector_setting"), Vectors.fromBytes(vector),
+                    rs.getString("text_hash").equals(rs.getString("vector_text_hash"))));
+        }
+        byte[] previous = rs.getBytes("previous_vector");
+        if (previous != null) {
+            previous(rs, Vectors.fromBytes(previous)).ifPresent(slots::add);
+        }
         return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false, rs.getString("question"),
-                rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), rs.getString("vector_setting"),
-                vector == null ? null : Vectors.fromBytes(vector),
-                vector != null && textHash.equals(rs.getString("vector_text_hash")));
+                rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), slots);
+    }
+
+    /**
+     * The vector kept from the setting before the last switch; it is current while it was made from
+     * the text the pair has, rendered with that setting's template.
+     */
+    private Optional<Slot> previous(ResultSet rs, float[] vector) throws SQLException {
+        String setting = rs.getString("previous_setting");
+        if (setting == null) {
+            return Optional.empty();
+        }
+        String hash = rs.getString("previous_text_hash");
+        String question = rs.getString("question");
+        String answer = rs.getString("answer");
+        boolean current = hash != null && templates.computeIfAbsent(setting,
+                        key -> settings.find(key).map(found -> new EmbeddingText(found.template())))
+                .map(template -> template.hash(question, answer).equals(hash))
+                .orElse(false);
+        return Optional.of(new Slot(setting, vector, current));
     }
 
     private static Change deletion(ResultSet rs, int n) throws SQLException {

@@ -14,6 +14,7 @@ import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.dao.DuplicateKeyException;
@@ -34,13 +35,20 @@ import org.springframework.transaction.support.TransactionTemplate;
  * settings were recorded, by the same model and template) are adopted without a call too.
  */
 @Component
-public class Reembedding {
+public class Reembedding implements InitializingBean {
 
     private static final Logger log = LoggerFactory.getLogger(Reembedding.class);
     /** Once a lap has found nothing, how often the pass counts what is left (a scan of every row). */
     static final Duration END_CHECK = Duration.ofSeconds(10);
     /** Pairs whose tokens one step of the estimate counts. */
     static final int ESTIMATE_PAGE = 1_000;
+
+    /** How long a node keeps its reading of which setting answers searches. */
+    static final Duration SERVING_TTL = Duration.ofSeconds(1);
+
+    /** Which setting answers searches, as read at {@code readAt}. */
+    private record Serving(EmbeddingSetting setting, Instant readAt) {
+    }
 
     /** What one step took: the switch, how many pairs it looked at, and the rows it claimed to embed. */
     private record Step(long switchId, int examined, List<EmbeddingRepository.Claimed> claimed) {
@@ -56,6 +64,7 @@ public class Reembedding {
     private final EmbeddingProperties properties;
     private final EmbeddingText text;
     private volatile Instant nextEndCheck = Instant.MIN;
+    private volatile Serving serving;
 
     Reembedding(SwitchRepository switches, EmbeddingRepository repository, EmbeddingWorker worker,
             EmbeddingProvider provider, CostService costs, TransactionTemplate transactions, Clock clock,
@@ -76,6 +85,40 @@ public class Reembedding {
         return worker.setting();
     }
 
+    /**
+     * The setting whose vectors answer searches: until a switch to this node's setting is done,
+     * the one it switches from (every pair still has a vector of it, its own or the one kept); then
+     * this node's. Read from the database at most once per {@link #SERVING_TTL}.
+     */
+    public EmbeddingSetting serving() {
+        Instant now = clock.instant();
+        Serving read = serving;
+        if (read != null && now.isBefore(read.readAt().plus(SERVING_TTL))) {
+            return read.setting();
+        }
+        EmbeddingSetting to = setting();
+        EmbeddingSetting answering = switches.latest(false)
+                .filter(s -> s.to().equals(to.key()) && !s.state().over() && s.from() != null)
+                .flatMap(s -> switches.find(s.from()))
+                .orElse(to);
+        serving = new Serving(answering, now);
+        return answering;
+    }
+
+    /** Records this node's setting before its workers start, so that every vector's setting can be looked up. */
+    @Override
+    public void afterPropertiesSet() {
+        register(setting(), clock.instant());
+    }
+
+    private void register(EmbeddingSetting setting, Instant now) {
+        try {
+            transactions.executeWithoutResult(tx -> switches.register(setting, now));
+        } catch (DuplicateKeyException registeredByAnotherNode) {
+            // the same setting, recorded by a node that started at the same moment
+        }
+    }
+
     @EventListener(ApplicationStartedEvent.class)
     public void begin() {
         begin(clock.instant());
@@ -88,11 +131,7 @@ public class Reembedding {
      */
     void begin(Instant now) {
         EmbeddingSetting to = setting();
-        try {
-            transactions.executeWithoutResult(tx -> switches.register(to, now));
-        } catch (DuplicateKeyException registeredByAnotherNode) {
-            // the same setting, recorded by a node that started at the same moment
-        }
+        register(to, now);
         transactions.executeWithoutResult(tx -> {
             Optional<SwitchRepository.Switch> latest = switches.latest(true);
             if (latest.isPresent() && latest.get().to().equals(to.key())) {
@@ -113,6 +152,7 @@ public class Reembedding {
             }
         });
         nextEndCheck = Instant.MIN;
+        serving = null;
     }
 
     /**
@@ -277,6 +317,7 @@ public class Reembedding {
         long left = switches.otherVectors(current.to(), properties.maxRetries());
         if (left == 0) {
             switches.end(current.id(), SwitchRepository.State.DONE, now);
+            serving = null; // this node's searches turn to the new setting at once, the others' within SERVING_TTL
             log.info("re-embed to setting {} done: {} pairs in {}", current.to(), current.pairs(),
                     Duration.between(current.startedAt(), now));
         } else if (current.cursorId() != null && switches.otherCompleted(current.to()) > 0) {

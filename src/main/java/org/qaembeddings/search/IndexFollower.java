@@ -13,7 +13,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.EmbeddingService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -37,7 +36,6 @@ class IndexFollower implements SmartLifecycle {
     private static final Duration CATCH_UP_REFRESH = Duration.ofSeconds(1);
 
     private final ChangeFeed feed;
-    private final EmbeddingService embeddings;
     private final SearchProperties properties;
     private final Clock clock;
     private final Object lock = new Object();
@@ -60,9 +58,8 @@ class IndexFollower implements SmartLifecycle {
     private Future<ChangeFeed.Batch> ahead;
     private ChangeFeed.Position aheadFrom;
 
-    IndexFollower(ChangeFeed feed, EmbeddingService embeddings, SearchProperties properties, Clock clock) {
+    IndexFollower(ChangeFeed feed, SearchProperties properties, Clock clock) {
         this.feed = feed;
-        this.embeddings = embeddings;
         this.properties = properties;
         this.clock = clock;
     }
@@ -96,7 +93,7 @@ class IndexFollower implements SmartLifecycle {
             }
             try {
                 ChangeFeed.Batch batch = read(position);
-                index.apply(batch.changes(), embeddings.setting().key());
+                index.apply(batch.changes());
                 position = batch.next();
                 Instant now = clock.instant();
                 unrefreshed |= !batch.changes().isEmpty();

@@ -1,17 +1,17 @@
 package org.qaembeddings.search;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.qaembeddings.cost.CallPurpose;
+import org.qaembeddings.embedding.EmbeddingSetting;
 import org.qaembeddings.embedding.ProviderGate;
+import org.qaembeddings.embedding.QueryEmbedding;
 import org.springframework.stereotype.Component;
 
 /**
  * Query texts embedded through the provider gate (billed, counted, within the budget and the
- * circuit like every call), the most recent kept in a bounded cache so that a repeated query
- * costs no call.
+ * circuit like every call) by the setting whose vectors answer, the most recent kept in a bounded
+ * cache so that a repeated query costs no call.
  */
 @Component
 class QueryVectors {
@@ -20,12 +20,12 @@ class QueryVectors {
     record QueryVector(float[] vector, String unavailable) {
     }
 
-    private final ProviderGate gate;
+    private final QueryEmbedding embedding;
     private final int capacity;
     private final Map<String, float[]> cache;
 
-    QueryVectors(ProviderGate gate, SearchProperties properties) {
-        this.gate = gate;
+    QueryVectors(QueryEmbedding embedding, SearchProperties properties) {
+        this.embedding = embedding;
         this.capacity = properties.queryCacheSize();
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -35,15 +35,16 @@ class QueryVectors {
         };
     }
 
-    QueryVector embed(String query) {
-        String key = gate.model() + '\u0000' + query;
+    /** The vector of {@code query} in the space of {@code setting}. */
+    QueryVector embed(String query, EmbeddingSetting setting) {
+        String key = setting.key() + '\u0000' + query;
         synchronized (cache) {
             float[] cached = cache.get(key);
             if (cached != null) {
                 return new QueryVector(cached, null);
             }
         }
-        ProviderGate.Outcome outcome = gate.call(List.of(query), false, CallPurpose.QUERY);
+        ProviderGate.Outcome outcome = embedding.embed(setting, query);
         if (outcome instanceof ProviderGate.Answered answered) {
             float[] vector = answered.result().vectors().get(0);
             if (capacity > 0) {

@@ -78,16 +78,19 @@ final class SearchIndex implements Closeable {
     static final String ID = "id";
     static final String QUESTION = "question";
     static final String ANSWER = "answer";
+    /** On a pair's text document: the key of each setting whose vector of the pair is of its current text. */
     static final String FRESH = "fresh";
     /** On a pair's vector document (a document of its own, so that a text change leaves the graph alone): the pair's id. */
     static final String VECTOR_OF = "vectorOf";
+    /** On a vector document: the pair's id and the vector's setting, one document each (its own, and the one kept). */
+    private static final String VECTOR_SLOT = "vectorSlot";
     private static final String VECTOR_KEY = "vectorKey";
     private static final String KIND = "kind";
     private static final String PAIR_KIND = "pair";
     /** A question says what a pair is about more than its answer does. */
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
-    private static final String LAYOUT = "4";
+    private static final String LAYOUT = "5";
     private static final double RAM_BUFFER_MB = 48;
     /** The fewest candidates the vector graph is searched for, however few hits are asked for. */
     static final int KNN_CANDIDATES = 100;
@@ -285,7 +288,7 @@ final class SearchIndex implements Closeable {
      * is applied, so the pairs are independent, and they are spread over the cores: inserting a
      * vector into the graph is what a rebuild or a catch-up spends its time on.
      */
-    void apply(List<ChangeFeed.Change> changes, String currentSetting) throws IOException {
+    void apply(List<ChangeFeed.Change> changes) throws IOException {
         Map<UUID, ChangeFeed.Change> last = new LinkedHashMap<>();
         for (ChangeFeed.Change change : changes) {
             last.remove(change.id());
@@ -294,7 +297,7 @@ final class SearchIndex implements Closeable {
         List<ChangeFeed.Change> distinct = new ArrayList<>(last.values());
         int threads = Math.min(APPLY_THREADS, Math.max(1, distinct.size() / 64));
         if (threads <= 1) {
-            apply(distinct, 0, distinct.size(), currentSetting);
+            apply(distinct, 0, distinct.size());
             return;
         }
         List<Future<?>> parts = new ArrayList<>(threads);
@@ -302,7 +305,7 @@ final class SearchIndex implements Closeable {
             int from = t * distinct.size() / threads;
             int to = (t + 1) * distinct.size() / threads;
             parts.add(appliers.submit(() -> {
-                apply(distinct, from, to, currentSetting);
+                apply(distinct, from, to);
                 return null;
             }));
         }
@@ -321,57 +324,75 @@ final class SearchIndex implements Closeable {
         }
     }
 
-    private void apply(List<ChangeFeed.Change> changes, int from, int to, String currentSetting) throws IOException {
+    private void apply(List<ChangeFeed.Change> changes, int from, int to) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
             for (int i = from; i < to; i++) {
                 ChangeFeed.Change change = changes.get(i);
                 String id = change.id().toString();
                 Term text = new Term(ID, id);
-                Term vector = new Term(VECTOR_OF, id);
+                Term vectors = new Term(VECTOR_OF, id);
                 if (change.deleted()) {
-                    writer.deleteDocuments(text, vector);
+                    writer.deleteDocuments(text, vectors);
                     touched.add(id);
                     continue;
                 }
-                writer.updateDocument(text, textDocument(change, currentSetting));
-                String key = vectorKey(change);
-                if (key == null) {
-                    writer.deleteDocuments(vector);
+                writer.updateDocument(text, textDocument(change));
+                // changed since the searcher was opened: what it shows of the pair may be gone already
+                boolean unseen = touched.contains(id);
+                BooleanQuery.Builder others = new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
+                for (ChangeFeed.Slot slot : change.vectors()) {
+                    String key = vectorKey(slot);
+                    if (key == null) {
+                        continue;
+                    }
+                    Term slotTerm = new Term(VECTOR_SLOT, id + "/" + slot.setting());
+                    others.add(new TermQuery(slotTerm), BooleanClause.Occur.MUST_NOT);
+                    if (filling || unseen || !key.equals(indexedVectorKey(searcher, slotTerm))) {
+                        writer.updateDocument(slotTerm, vectorDocument(change.id(), slot, key));
+                        touched.add(id);
+                        vectorsInserted.incrementAndGet();
+                    } // else the graph holds this vector already: an edited text, a status, a freshness changed
+                }
+                // vectors the pair no longer has (a setting's kept vector dropped, a vector gone)
+                Query gone = others.build();
+                if (unseen || searcher.count(gone) > 0) {
+                    writer.deleteDocuments(gone);
                     touched.add(id);
-                } else if (filling || touched.contains(id) || !key.equals(indexedVectorKey(searcher, vector))) {
-                    writer.updateDocument(vector, vectorDocument(change, key));
-                    touched.add(id);
-                    vectorsInserted.incrementAndGet();
-                } // else the graph holds this vector already: an edited text, a status, a freshness changed
+                }
             }
         } finally {
             searchers.release(searcher);
         }
     }
 
-    /** The key of the vector a pair has in the searched index, or null. */
-    private static String indexedVectorKey(IndexSearcher searcher, Term vectorOf) throws IOException {
-        TopDocs top = searcher.search(new TermQuery(vectorOf), 1);
+    /** The key of the vector in the slot {@code slot} in the searched index, or null. */
+    private static String indexedVectorKey(IndexSearcher searcher, Term slot) throws IOException {
+        TopDocs top = searcher.search(new TermQuery(slot), 1);
         return top.scoreDocs.length == 0 ? null : searcher.storedFields().document(top.scoreDocs[0].doc).get(VECTOR_KEY);
     }
 
-    /** The pair's texts, for BM25, and whether its vector is current. */
-    private static Document textDocument(ChangeFeed.Change change, String currentSetting) {
+    /** The pair's texts, for BM25, and the settings whose vectors of it are current. */
+    private static Document textDocument(ChangeFeed.Change change) {
         Document doc = new Document();
         doc.add(new StringField(ID, change.id().toString(), Field.Store.YES));
         doc.add(new StringField(KIND, PAIR_KIND, Field.Store.NO));
         doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
         doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
-        doc.add(new StringField(FRESH, Boolean.toString(change.freshFor(currentSetting)), Field.Store.NO));
+        for (ChangeFeed.Slot slot : change.vectors()) {
+            if (slot.current() && slot.setting() != null) {
+                doc.add(new StringField(FRESH, slot.setting(), Field.Store.NO));
+            }
+        }
         return doc;
     }
 
-    private static Document vectorDocument(ChangeFeed.Change change, String key) {
+    private static Document vectorDocument(UUID id, ChangeFeed.Slot slot, String key) {
         Document doc = new Document();
-        doc.add(new StringField(VECTOR_OF, change.id().toString(), Field.Store.YES));
+        doc.add(new StringField(VECTOR_OF, id.toString(), Field.Store.YES));
+        doc.add(new StringField(VECTOR_SLOT, id + "/" + slot.setting(), Field.Store.NO));
         doc.add(new StoredField(VECTOR_KEY, key));
-        doc.add(new KnnFloatVectorField(vectorField(change.setting(), change.vector().length), unit(change.vector()),
+        doc.add(new KnnFloatVectorField(vectorField(slot.setting(), slot.vector().length), unit(slot.vector()),
                 VectorSimilarityFunction.DOT_PRODUCT));
         return doc;
     }
@@ -380,8 +401,8 @@ final class SearchIndex implements Closeable {
      * What identifies a vector: its setting and a 64-bit hash of its values (null when it cannot be
      * indexed). A change whose vector has the key already indexed leaves the graph alone.
      */
-    static String vectorKey(ChangeFeed.Change change) {
-        float[] vector = change.vector();
+    static String vectorKey(ChangeFeed.Slot slot) {
+        float[] vector = slot.vector();
         if (vector == null || vector.length > HnswFormat.MAX_DIMENSIONS || !hasLength(vector)) {
             return null;
         }
@@ -392,7 +413,7 @@ final class SearchIndex implements Closeable {
         hash ^= hash >>> 33;
         hash *= 0xff51afd7ed558ccdL;
         hash ^= hash >>> 33;
-        return change.setting() + "/" + vector.length + "/" + Long.toHexString(hash);
+        return slot.setting() + "/" + vector.length + "/" + Long.toHexString(hash);
     }
 
     /** A zero vector has no direction: cosine cannot rank it. */
@@ -545,7 +566,7 @@ final class SearchIndex implements Closeable {
             for (Scored hit : search(searcher, query, candidates, true)) {
                 Query current = new BooleanQuery.Builder()
                         .add(new TermQuery(new Term(ID, hit.id().toString())), BooleanClause.Occur.FILTER)
-                        .add(new TermQuery(new Term(FRESH, "true")), BooleanClause.Occur.FILTER).build();
+                        .add(new TermQuery(new Term(FRESH, setting)), BooleanClause.Occur.FILTER).build();
                 if (searcher.count(current) > 0) {
                     fresh.add(hit);
                     if (fresh.size() == n) {

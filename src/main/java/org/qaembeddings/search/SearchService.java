@@ -13,7 +13,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.EmbeddingService;
+import org.qaembeddings.embedding.EmbeddingSetting;
+import org.qaembeddings.embedding.Reembedding;
 import org.qaembeddings.system.NotFoundException;
 import org.springframework.stereotype.Service;
 
@@ -42,13 +43,13 @@ class SearchService {
     private final IndexFollower follower;
     private final QueryVectors queries;
     private final ChangeFeed feed;
-    private final EmbeddingService embeddings;
+    private final Reembedding settings;
 
-    SearchService(IndexFollower follower, QueryVectors queries, ChangeFeed feed, EmbeddingService embeddings) {
+    SearchService(IndexFollower follower, QueryVectors queries, ChangeFeed feed, Reembedding settings) {
         this.follower = follower;
         this.queries = queries;
         this.feed = feed;
-        this.embeddings = embeddings;
+        this.settings = settings;
     }
 
     SearchResponse search(String query, int k, SearchMode mode, Double minScore, boolean freshOnly) {
@@ -59,16 +60,17 @@ class SearchService {
         List<SearchIndex.Scored> semantic = List.of();
         String setting = null;
         boolean semanticRan = false;
+        EmbeddingSetting serving = settings.serving();
         try {
             if (mode != SearchMode.KEYWORD) {
                 if (!follower.caughtUp()) {
                     degraded = "the search index is being built from the database: keyword results only until it has caught up";
                 } else {
-                    QueryVectors.QueryVector vector = queries.embed(query);
+                    QueryVectors.QueryVector vector = queries.embed(query, serving);
                     if (vector.vector() == null) {
                         degraded = "the query could not be embedded (" + vector.unavailable() + "): keyword results only";
                     } else {
-                        setting = embeddings.setting().key();
+                        setting = serving.key();
                         semantic = index.semantic(vector.vector(), setting, mode == SearchMode.SEMANTIC ? k : Math.max(k, FUSION_WINDOW),
                                 freshOnly);
                         semanticRan = true;
@@ -83,28 +85,34 @@ class SearchService {
             List<Ranked> ranked = keywordOnly ? single(keyword, false)
                     : mode == SearchMode.SEMANTIC ? single(semantic, true) : fuse(semantic, keyword);
             List<Ranked> kept = ranked.stream().filter(r -> minScore == null || r.score() >= minScore).limit(k).toList();
-            List<SearchResponse.Hit> hits = readBack(kept);
+            List<SearchResponse.Hit> hits = readBack(kept, serving.key());
             return new SearchResponse(query, mode.label(), setting, (System.nanoTime() - started) / 1_000_000, degraded, hits);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The pairs nearest to this one's stored vector, itself left out; no provider call. */
+    /**
+     * The pairs nearest to this one's stored vector, itself left out; no provider call. Its vector
+     * of the setting that answers searches is used, else its own (a pair added during a switch).
+     */
     SearchResponse similar(UUID id, int k) {
         long started = System.nanoTime();
         ChangeFeed.Change pair = feed.current(List.of(id)).stream().findFirst()
                 .orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
-        if (pair.vector() == null) {
+        String serving = settings.serving().key();
+        String setting = pair.vectorOf(serving) != null ? serving : pair.setting();
+        float[] vector = pair.vectorOf(serving) != null ? pair.vectorOf(serving) : pair.vector();
+        if (vector == null) {
             return new SearchResponse(null, "similar", null, (System.nanoTime() - started) / 1_000_000,
                     "this pair has no vector yet", List.of());
         }
         try {
-            List<SearchIndex.Scored> nearest = index().semantic(pair.vector(), pair.setting(), k + 1, false).stream()
+            List<SearchIndex.Scored> nearest = index().semantic(vector, setting, k + 1, false).stream()
                     .filter(s -> !s.id().equals(id)).limit(k).toList();
-            return new SearchResponse(null, "similar", pair.setting(), (System.nanoTime() - started) / 1_000_000,
+            return new SearchResponse(null, "similar", setting, (System.nanoTime() - started) / 1_000_000,
                     follower.caughtUp() ? null : "the search index is being built from the database: some pairs may be missing",
-                    readBack(single(nearest, true)));
+                    readBack(single(nearest, true), setting));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -152,11 +160,13 @@ class SearchService {
         return ranks;
     }
 
-    /** Each hit's current texts and state from the database; a pair deleted since it was indexed is left out. */
-    private List<SearchResponse.Hit> readBack(List<Ranked> ranked) {
+    /**
+     * Each hit's current texts and state from the database, a pair deleted since it was indexed left
+     * out; a hit is fresh when its vector of {@code setting} (the one that ranked) is of its current text.
+     */
+    private List<SearchResponse.Hit> readBack(List<Ranked> ranked, String setting) {
         Map<UUID, ChangeFeed.Change> current = feed.texts(ranked.stream().map(Ranked::id).toList()).stream()
                 .collect(Collectors.toMap(ChangeFeed.Change::id, Function.identity()));
-        String setting = embeddings.setting().key();
         List<SearchResponse.Hit> hits = new ArrayList<>(ranked.size());
         for (Ranked r : ranked) {
             ChangeFeed.Change pair = current.get(r.id());

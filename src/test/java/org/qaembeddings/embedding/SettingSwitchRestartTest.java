@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +39,12 @@ class SettingSwitchRestartTest {
     @TempDir
     Path dir;
 
-    private ConfigurableApplicationContext start(Map<String, String> database, String model, String template) {
+    private ConfigurableApplicationContext start(Map<String, String> database, String model, String template,
+            String... more) {
         Map<String, Object> properties = new HashMap<>(database);
+        for (String property : more) {
+            properties.put(property.substring(0, property.indexOf('=')), property.substring(property.indexOf('=') + 1));
+        }
         properties.put("server.port", "0");
         properties.put("embedding.provider", "openai");
         properties.put("embedding.openai.base-url", OPENAI.baseUrl());
@@ -116,6 +122,67 @@ class SettingSwitchRestartTest {
 
         restartAndCheckSwitch(database, ids, "model-large", template);
         restartAndCheckSwitch(database, ids, "model-large", "Q: {question} A: {answer}");
+        OPENAI.assertNoStubFailures();
+    }
+
+    private static JsonNode semantic(Api api, String query) {
+        return api.get("/api/search?mode=semantic&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8)).json();
+    }
+
+    @Test
+    void searchAnswersWithTheOldModelUntilTheSwitchIsDone() {
+        Map<String, String> database = TestDatabase.properties(dir.resolve("search"));
+        TestDatabase.drop(database);
+        OPENAI.reset();
+        String template = "Question: {question}\nAnswer: {answer}";
+        List<String> ids = new ArrayList<>();
+        String from;
+        try (ConfigurableApplicationContext first = start(database, "model-small", template)) {
+            Api api = api(first);
+            for (int i = 0; i < 3; i++) {
+                ids.add(api.create("Switch " + i + "?", "Answer " + i + "."));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id ->
+                    "COMPLETED".equals(api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())));
+            from = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
+        }
+        TestDatabase.shutdown(database);
+
+        try (ConfigurableApplicationContext node = start(database, "model-large", template,
+                "embedding.reembed.auto-approve-usd=0", "embedding.cost.rates.model-large=0.13")) {
+            Api api = api(node);
+            await().atMost(Duration.ofSeconds(20)).until(() -> api.get("/api/embeddings/reembed").json().path("state").asString(),
+                    "AWAITING_APPROVAL"::equals);
+            String to = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
+            OPENAI.reset();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode found = semantic(api, "Switch 1?");
+                assertThat(found.path("setting").asString()).as("the old setting answers").isEqualTo(from);
+                assertThat(found.path("hits").size()).isEqualTo(ids.size());
+            });
+            assertThat(OPENAI.requests()).as("the query is embedded by the old model").isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.model()).isEqualTo("model-small"));
+
+            // the old model's key revoked: keyword results, saying why, never a 5xx
+            OPENAI.behave(r -> r.model().equals("model-small")
+                    ? FakeOpenAiServer.Reply.json(401, "{\"error\":{\"message\":\"key revoked\"}}") : OPENAI.vectors(r));
+            Api.Response revoked = api.get("/api/search?mode=hybrid&q=" + URLEncoder.encode("Switch 2", StandardCharsets.UTF_8));
+            assertThat(revoked.status()).isEqualTo(200);
+            assertThat(revoked.json().path("degraded").asString()).contains("could not be embedded");
+            assertThat(revoked.json().path("hits").size()).isPositive();
+
+            assertThat(api.post("/api/embeddings/reembed", "").status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/api/embeddings/reembed").json().path("state").asString(),
+                    "DONE"::equals);
+            OPENAI.reset();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode found = semantic(api, "Switch 0?");
+                assertThat(found.path("setting").asString()).as("the new setting answers once the switch is done").isEqualTo(to);
+                assertThat(found.path("hits").size()).isEqualTo(ids.size());
+            });
+            assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.model()).isEqualTo("model-large"));
+        }
         OPENAI.assertNoStubFailures();
     }
 }

@@ -9,7 +9,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.embedding.ChangeFeed;
-import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.MutableClock;
 import org.qaembeddings.system.Timestamps;
@@ -27,8 +26,6 @@ class IndexFollowerTest extends DatabaseTest {
 
     @Autowired
     ChangeFeed feed;
-    @Autowired
-    EmbeddingService embeddings;
 
     @Test
     void aPageAppliedWhileCatchingUpIsMadeVisibleOnceCaughtUpEvenIfNothingNewArrives() throws IOException {
@@ -46,7 +43,7 @@ class IndexFollowerTest extends DatabaseTest {
         MutableClock clock = new MutableClock(Instant.parse("2026-12-02T12:00:00Z"));
         SearchProperties properties = new SearchProperties(Files.createTempDirectory("follower"), Duration.ofMillis(200),
                 Duration.ofSeconds(10), 10, Duration.ofDays(7));
-        IndexFollower follower = new IndexFollower(feed, embeddings, properties, clock);
+        IndexFollower follower = new IndexFollower(feed, properties, clock);
         follower.open();
         try {
             assertThat(follower.pollOnce()).isEqualTo(IndexFollower.PAGE); // the first page is refreshed

@@ -40,7 +40,7 @@ class SearchIndexTest {
     /** An index in {@link #dir} holding one pair, committed at {@code committedAt} and closed. */
     private void commitOnePair(String question, float[] vector, Instant committedAt) throws IOException {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, UUID.randomUUID(), question, vector)), "m");
+            index.apply(List.of(pair(1, UUID.randomUUID(), question, vector)));
             index.commit(new ChangeFeed.Position(1, List.of()), committedAt);
         }
     }
@@ -60,7 +60,7 @@ class SearchIndexTest {
         ChangeFeed.Position position = new ChangeFeed.Position(42, List.of(new ChangeFeed.Gap(40, 41, 7)));
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             assertThat(index.rebuildReason()).isEqualTo("no index yet");
-            index.apply(List.of(pair(42, id, "How do I reset my password?", vector(8, 1))), "m");
+            index.apply(List.of(pair(42, id, "How do I reset my password?", vector(8, 1))));
             index.commit(position, NOW);
         }
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
@@ -82,7 +82,7 @@ class SearchIndexTest {
                     ids.add(id);
                     changes.add(pair(ids.size(), id, "Question " + ids.size() + "?", vector(8, ids.size())));
                 }
-                index.apply(changes, "m");
+                index.apply(changes);
                 index.refresh();
             }
             index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
@@ -116,14 +116,14 @@ class SearchIndexTest {
         UUID id = UUID.randomUUID();
         float[] v = vector(16, 1);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, id, "How do I reset my password?", v)), "m");
+            index.apply(List.of(pair(1, id, "How do I reset my password?", v)));
             index.refresh();
             index.caughtUp();
             assertThat(index.vectorsInserted()).isEqualTo(1);
 
             ChangeFeed.Change edited = new ChangeFeed.Change(2, id, false, "How do I change my username?", "an answer",
                     EmbeddingStatus.PENDING, "m", v, false);
-            index.apply(List.of(edited), "m");
+            index.apply(List.of(edited));
             index.refresh();
             assertThat(index.vectorsInserted()).as("the vector is the one indexed").isEqualTo(1);
             assertThat(index.keyword("username", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
@@ -133,7 +133,7 @@ class SearchIndexTest {
             assertThat(index.size()).isEqualTo(1);
 
             float[] renewed = vector(16, 2);
-            index.apply(List.of(pair(3, id, "How do I change my username?", renewed)), "m");
+            index.apply(List.of(pair(3, id, "How do I change my username?", renewed)));
             index.refresh();
             assertThat(index.vectorsInserted()).isEqualTo(2);
             assertThat(index.semantic(renewed, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
@@ -146,11 +146,11 @@ class SearchIndexTest {
         UUID id = UUID.randomUUID();
         float[] v = vector(16, 3);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, id, "Restored?", v)), "m");
+            index.apply(List.of(pair(1, id, "Restored?", v)));
             index.refresh();
             index.caughtUp();
-            index.apply(List.of(pair(2, id, "Restored?", null)), "m"); // the searched index still holds the vector
-            index.apply(List.of(pair(3, id, "Restored?", v)), "m");
+            index.apply(List.of(pair(2, id, "Restored?", null))); // the searched index still holds the vector
+            index.apply(List.of(pair(3, id, "Restored?", v)));
             index.refresh();
             assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
         }
@@ -161,13 +161,43 @@ class SearchIndexTest {
         UUID id = UUID.randomUUID();
         float[] v = vector(16, 4);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, id, "Deleted soon?", v)), "m");
+            index.apply(List.of(pair(1, id, "Deleted soon?", v)));
             index.refresh();
-            index.apply(List.of(ChangeFeed.Change.deletion(2, id)), "m");
+            index.apply(List.of(ChangeFeed.Change.deletion(2, id)));
             index.refresh();
             assertThat(index.keyword("deleted", 5)).isEmpty();
             assertThat(index.semantic(v, "m", 5, false)).isEmpty();
             assertThat(index.size()).isZero();
+        }
+    }
+
+    @Test
+    void aPairsVectorsOfTwoSettingsAreSearchedApartUntilTheKeptOneIsDropped() throws IOException {
+        UUID id = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        float[] made = vector(8, 11);
+        float[] kept = vector(16, 12);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            // its own vector of the new setting, and the one kept from the old, made from an older text
+            index.apply(List.of(new ChangeFeed.Change(1, id, false, "Switched?", "a", EmbeddingStatus.COMPLETED,
+                            List.of(new ChangeFeed.Slot("new", made, true), new ChangeFeed.Slot("old", kept, false))),
+                    new ChangeFeed.Change(2, other, false, "Not yet?", "a", EmbeddingStatus.COMPLETED, "old", vector(16, 13), true)));
+            index.refresh();
+            assertThat(index.semantic(made, "new", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(kept, "old", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id, other);
+            assertThat(index.semantic(kept, "old", 5, true)).as("freshness is per setting").extracting(SearchIndex.Scored::id)
+                    .containsExactly(other);
+            assertThat(index.semantic(made, "new", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
+
+            index.apply(List.of(new ChangeFeed.Change(3, id, false, "Switched?", "a", EmbeddingStatus.COMPLETED, "new", made, true)));
+            index.refresh();
+            assertThat(index.semantic(kept, "old", 5, false)).as("the kept vector was dropped").extracting(SearchIndex.Scored::id)
+                    .containsExactly(other);
+            assertThat(index.semantic(made, "new", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+
+            index.apply(List.of(ChangeFeed.Change.deletion(4, other)));
+            index.refresh();
+            assertThat(index.semantic(kept, "old", 5, false)).isEmpty();
         }
     }
 
@@ -211,7 +241,7 @@ class SearchIndexTest {
             assertThat(index.committedPosition()).isEqualTo(ChangeFeed.Position.START);
             assertThat(index.size()).isZero();
             UUID id = UUID.randomUUID();
-            index.apply(List.of(pair(1, id, "Rebuilt?", vector(8, 3))), "m");
+            index.apply(List.of(pair(1, id, "Rebuilt?", vector(8, 3))));
             index.refresh();
             assertThat(index.keyword("rebuilt", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
         }
@@ -220,7 +250,7 @@ class SearchIndexTest {
     @Test
     void aDirectoryAnotherProcessHoldsIsRefusedNotWiped() throws IOException {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, UUID.randomUUID(), "Kept?", null)), "m");
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Kept?", null)));
             index.commit(new ChangeFeed.Position(1, List.of()), NOW);
             assertThatThrownBy(() -> SearchIndex.open(dir, NOW.minusSeconds(3600)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by another process");
@@ -237,8 +267,7 @@ class SearchIndexTest {
         float[] target = vector(3072, 9);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             index.apply(List.of(pair(1, small, "Small?", vector(1536, 4)), pair(2, large, "Large?", target),
-                    new ChangeFeed.Change(3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)),
-                    "m");
+                    new ChangeFeed.Change(3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)));
             index.refresh();
             assertThat(index.semantic(target, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(large);
             assertThat(index.semantic(target, "m", 5, false).get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-5f));
@@ -253,7 +282,7 @@ class SearchIndexTest {
         float[] v = vector(8, 5);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             index.apply(List.of(new ChangeFeed.Change(1, stale, false, "Edited?", "a", EmbeddingStatus.PENDING, "m", v, false),
-                    pair(2, fresh, "Current?", vector(8, 6))), "m");
+                    pair(2, fresh, "Current?", vector(8, 6))));
             index.refresh();
             assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(stale, fresh);
             assertThat(index.semantic(v, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(fresh);
@@ -265,7 +294,7 @@ class SearchIndexTest {
         UUID most = UUID.randomUUID();
         UUID one = UUID.randomUUID();
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, most, "rotate signing keys weekly", null), pair(2, one, "keys to the office", null)), "m");
+            index.apply(List.of(pair(1, most, "rotate signing keys weekly", null), pair(2, one, "keys to the office", null)));
             index.refresh();
             // four words (stop words aside): "rotate", "sign", "key", "monthly"
             String query = "rotate the signing keys monthly";
@@ -280,7 +309,7 @@ class SearchIndexTest {
     void aDeletedPairLeavesTheIndex() throws IOException {
         UUID id = UUID.randomUUID();
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, id, "Deleted soon?", vector(8, 7)), ChangeFeed.Change.deletion(2, id)), "m");
+            index.apply(List.of(pair(1, id, "Deleted soon?", vector(8, 7)), ChangeFeed.Change.deletion(2, id)));
             index.refresh();
             assertThat(index.size()).isZero();
             assertThat(index.keyword("deleted", 5)).isEmpty();
