@@ -190,22 +190,17 @@ class EmbeddingRepository {
      * of attempts: the attempts of its last text are no charge against the new setting.
      */
     List<Claimed> claimForSetting(Collection<UUID> ids, String setting, Instant now, Instant leaseUntil) {
-        List<Claimed> claimed = claim(List.of("qa_pair_id IN (:ids) AND status = 'COMPLETED'"
+        return claim(List.of("qa_pair_id IN (:ids) AND status = 'COMPLETED'"
                         + " AND (vector_setting IS NULL OR vector_setting <> :setting) ORDER BY next_attempt_at"),
                 Map.of("ids", ids, "setting", setting), now, leaseUntil, ids.size(), new Counts());
-        if (claimed.isEmpty()) {
-            return claimed;
-        }
-        jdbc.sql("UPDATE qa_embedding SET attempts = 1, lease_expiries = 0 WHERE qa_pair_id IN (:ids)")
-                .param("ids", claimed.stream().map(Claimed::id).toList()).update();
-        return claimed.stream().map(c -> new Claimed(c.id(), c.question(), c.answer(), 1, c.claim())).toList();
     }
 
     /**
      * Locks up to {@code limit} rows, taking from each "condition ORDER BY column" in turn, and leases
      * them. A claim counts as an attempt, given back if the rows are handed back; a row taken over
      * from a lease that ran out keeps the attempt of the lost call instead (a crash is not the row's
-     * fault) and counts the lost lease.
+     * fault) and counts the lost lease; a COMPLETED row (only the re-embed pass claims one) starts
+     * its count afresh.
      */
     private List<Claimed> claim(List<String> conditions, Map<String, Object> params, Instant now, Instant leaseUntil,
             int limit, Counts moved) {
@@ -228,8 +223,9 @@ class EmbeddingRepository {
         long claim = ThreadLocalRandom.current().nextLong();
         jdbc.sql("""
                 UPDATE qa_embedding
-                   SET attempts = CASE WHEN status = 'PROCESSING' THEN attempts ELSE attempts + 1 END,
-                       lease_expiries = CASE WHEN status = 'PROCESSING' THEN lease_expiries + 1 ELSE lease_expiries END,
+                   SET attempts = CASE status WHEN 'PROCESSING' THEN attempts WHEN 'COMPLETED' THEN 1 ELSE attempts + 1 END,
+                       lease_expiries = CASE status WHEN 'PROCESSING' THEN lease_expiries + 1 WHEN 'COMPLETED' THEN 0
+                                        ELSE lease_expiries END,
                        status = 'PROCESSING', lease_until = :lease, claim_token = :claim, updated_at = :now
                  WHERE qa_pair_id IN (:ids)""")
                 .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids).param("claim", claim)

@@ -14,7 +14,7 @@ import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Drives {@link EmbeddingWorker#pollOnce()}, and {@link Reembedding#pollOnce()} when it finds
- * nothing due, on {@code embedding.worker-threads} background
+ * less than a batch due, on {@code embedding.worker-threads} background
  * threads: at once when a save commits, and every poll interval anyway, so that rows left PENDING
  * by a crash, a restart or another node are always picked up. A thread that found a full batch
  * wakes a sibling, since more work is likely waiting; the claims' SKIP LOCKED keeps them apart.
@@ -82,9 +82,10 @@ class EmbeddingScheduler implements SmartLifecycle {
     int pollOnceSafely() {
         try {
             int claimed = worker.pollOnce();
-            if (claimed == 0) {
-                // a change of setting is re-embedded only while no new or edited pair is due
-                claimed = reembedding.pollOnce();
+            if (claimed < properties.batchSize()) {
+                // new and edited pairs go first; a change of setting is re-embedded in what is left of
+                // the poll, so that a steady trickle of saves slows the switch but never stops it
+                claimed += reembedding.pollOnce();
             }
             if (worker.recovered()) {
                 log.info("embedding worker recovered: polls succeed again");

@@ -26,9 +26,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * width, the template, the provider). A switch begins at start-up when vectors of another setting
  * are stored. {@link #pollOnce()} first counts the tokens they would send, with the provider's
  * tokenizer, and prices them: within {@code embedding.reembed.auto-approve-usd} the switch runs, else
- * it waits for {@link #approve}. Running, each step takes the next batch, oldest pair first. Steps
- * run only when the worker finds no new or edited pair due, so those keep their priority, and every
- * call goes through the provider gate (budget, circuit, pause), billed as {@link CallPurpose#REEMBED}.
+ * it waits for {@link #approve}. Running, each step takes the next batch, oldest pair first. A step
+ * runs after the worker has taken the new and edited pairs that are due, so those keep their
+ * priority, and every call goes through the provider gate (budget, circuit, pause), billed as {@link CallPurpose#REEMBED}.
  * A pair keeps its last vector until the new one is written, and the vector it replaces is kept
  * for {@code embedding.reembed.keep-previous} after the switch ends: a switch back to that setting
  * takes it back without a call. Vectors the current setting would make alike (written before
@@ -38,8 +38,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class Reembedding implements InitializingBean {
 
     private static final Logger log = LoggerFactory.getLogger(Reembedding.class);
-    /** Once a lap has found nothing, how often the pass counts what is left (a scan of every row). */
-    static final Duration END_CHECK = Duration.ofSeconds(10);
+    /**
+     * Once a lap has found nothing, the pass counts what is left (a scan of every row): first after
+     * this, then twice as long after each count that finds rows still in the queue, up to {@link #MAX_END_CHECK}.
+     */
+    static final Duration END_CHECK = Duration.ofSeconds(1);
+    static final Duration MAX_END_CHECK = Duration.ofSeconds(30);
     /** Pairs whose tokens one step of the estimate counts. */
     static final int ESTIMATE_PAGE = 1_000;
 
@@ -64,6 +68,7 @@ public class Reembedding implements InitializingBean {
     private final EmbeddingProperties properties;
     private final EmbeddingText text;
     private volatile Instant nextEndCheck = Instant.MIN;
+    private volatile Duration endCheck = END_CHECK;
     private volatile Serving serving;
 
     Reembedding(SwitchRepository switches, EmbeddingRepository repository, EmbeddingWorker worker,
@@ -152,6 +157,7 @@ public class Reembedding implements InitializingBean {
             }
         });
         nextEndCheck = Instant.MIN;
+        endCheck = END_CHECK;
         serving = null;
     }
 
@@ -170,8 +176,8 @@ public class Reembedding implements InitializingBean {
             return 0;
         }
         if (!step.claimed().isEmpty()) {
-            BatchResult result = worker.process(step.claimed(), CallPurpose.REEMBED);
-            transactions.executeWithoutResult(tx -> switches.addDone(step.switchId(), result.successful()));
+            // a row that fails here, or is handed back, is finished by the queue, which gives it this setting too
+            worker.process(step.claimed(), CallPurpose.REEMBED);
         }
         return step.examined();
     }
@@ -212,7 +218,8 @@ public class Reembedding implements InitializingBean {
         int adopted = switches.adopt(alike, to.key(), now) + switches.restorePrevious(kept, to, now);
         List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty() ? List.of()
                 : repository.claimForSetting(toEmbed, to.key(), now, now.plus(properties.lease()));
-        switches.advance(current.id(), next.get(next.size() - 1), adopted);
+        // counted when taken, in this transaction: counting them once written would lock the switch again
+        switches.advance(current.id(), next.get(next.size() - 1), adopted + claimed.size());
         return new Step(current.id(), next.size(), claimed);
     }
 
@@ -313,7 +320,8 @@ public class Reembedding implements InitializingBean {
         if (now.isBefore(nextEndCheck)) {
             return;
         }
-        nextEndCheck = now.plus(END_CHECK);
+        nextEndCheck = now.plus(endCheck);
+        endCheck = endCheck.multipliedBy(2).compareTo(MAX_END_CHECK) > 0 ? MAX_END_CHECK : endCheck.multipliedBy(2);
         long left = switches.otherVectors(current.to(), properties.maxRetries());
         if (left == 0) {
             switches.end(current.id(), SwitchRepository.State.DONE, now);

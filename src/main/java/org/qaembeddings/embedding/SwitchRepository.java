@@ -131,12 +131,6 @@ class SwitchRepository {
                 .param("now", toDb(now)).param("id", id).update();
     }
 
-    void addDone(long id, long done) {
-        if (done > 0) {
-            jdbc.sql("UPDATE embedding_switch SET done = done + :done WHERE id = :id").param("done", done).param("id", id).update();
-        }
-    }
-
     /** Vectors of another setting than {@code to}, dead letters left out. */
     long otherVectors(String to, int maxAttempts) {
         return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE " + OTHER_SETTING)
@@ -160,7 +154,9 @@ class SwitchRepository {
      * setting than its target.
      */
     List<Candidate> next(Switch s, int limit) {
-        String after = s.cursorId() == null ? "" : " AND p.created_at >= :at AND (p.created_at > :at OR p.id > :pair)";
+        // a row comparison, which both databases read as one range of the (created_at, id) index: pairs
+        // saved in one transaction share created_at, and an OR of the two columns scanned all of them
+        String after = s.cursorId() == null ? "" : " AND (p.created_at, p.id) > (:at, :pair)";
         return jdbc.sql("""
                         SELECT p.id, p.created_at, p.question, p.answer, e.vector_setting, e.model, e.dimensions,
                                e.vector_text_hash, e.previous_setting, e.previous_text_hash

@@ -30,7 +30,7 @@ public final class Benchmarks {
                 given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
             }
             Set<Integer> only = new TreeSet<>();
-            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")).map(String::trim)
+            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,7,8,9").split(",")).map(String::trim)
                     .map(Integer::parseInt).forEach(only::add);
             Options o = new Options(only,
                     Integer.parseInt(given.getOrDefault("rounds", "5")),
@@ -84,6 +84,9 @@ public final class Benchmarks {
         }
         if (options.only().contains(8)) {
             new SearchQualityBenchmark().run(report);
+        }
+        if (options.only().contains(9)) {
+            new ReembedBenchmark(options).run(report);
         }
         report.write(options.out());
         System.out.printf("benchmarks took %.0f s%n", (System.nanoTime() - start) / 1e9);

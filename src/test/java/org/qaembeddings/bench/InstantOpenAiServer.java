@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +62,17 @@ final class InstantOpenAiServer implements AutoCloseable {
         server.createContext("/v1/embeddings", this::handle);
         server.setExecutor(executor);
         server.start();
+    }
+
+    /** Service properties for the openai provider against this server: {@code dimensions} wide, text-embedding-3-small. */
+    Map<String, String> providerProperties(int dimensions) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("embedding.provider", "openai");
+        p.put("embedding.openai.base-url", baseUrl());
+        p.put("embedding.openai.model", "text-embedding-3-small");
+        p.put("embedding.openai.dimensions", String.valueOf(dimensions));
+        p.put("embedding.openai.api-key", "sk-bench");
+        return p;
     }
 
     String baseUrl() {

@@ -28,11 +28,7 @@ final class PipelineBenchmark {
         List<Texts.Pair> pairs = Texts.pairs(n, 2);
         try (InstantOpenAiServer openai = new InstantOpenAiServer(options.dimensions(), 100)) {
             Map<String, String> properties = new LinkedHashMap<>(Service.database(true));
-            properties.put("embedding.provider", "openai");
-            properties.put("embedding.openai.base-url", openai.baseUrl());
-            properties.put("embedding.openai.model", "text-embedding-3-small");
-            properties.put("embedding.openai.dimensions", String.valueOf(options.dimensions()));
-            properties.put("embedding.openai.api-key", "sk-bench");
+            properties.putAll(openai.providerProperties(options.dimensions()));
             properties.put("embedding.openai.encoding-format", options.encoding());
             try (Service service = Service.start(properties)) {
                 EmbeddingProvider provider = service.bean(EmbeddingProvider.class);

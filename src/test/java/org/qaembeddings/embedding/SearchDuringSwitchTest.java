@@ -62,10 +62,15 @@ class SearchDuringSwitchTest extends ClockDrivenTest {
         JsonNode during = awaitAnswerFrom(from, ids);
         assertThat(during.path("hits").valueStream().map(h -> h.path("embedding").path("fresh").asBoolean()))
                 .as("the kept vectors are of the pairs' current texts").containsOnly(true);
+        JsonNode similar = api.get("/api/qa-pairs/" + ids.get(0) + "/similar?k=5").json();
+        assertThat(similar.path("setting").asString()).as("duplicates by the kept vectors too").isEqualTo(from);
+        assertThat(similar.path("hits").valueStream().map(h -> UUID.fromString(h.path("id").asString())))
+                .containsExactlyInAnyOrder(ids.get(1), ids.get(2));
 
         assertThat(contextPass.pollOnce()).as("the walk found no more").isZero();
         assertThat(contextPass.progress().state()).isEqualTo("DONE");
         JsonNode after = awaitAnswerFrom(to, ids);
+        assertThat(api.get("/api/qa-pairs/" + ids.get(0) + "/similar?k=5").json().path("setting").asString()).isEqualTo(to);
         assertThat(after.path("hits").valueStream().map(h -> h.path("embedding").path("fresh").asBoolean())).containsOnly(true);
     }
 }

@@ -35,6 +35,7 @@ import static org.awaitility.Awaitility.await;
 class SettingSwitchRestartTest {
 
     private static final FakeOpenAiServer OPENAI = DatabaseTest.OPENAI;
+    private static final String TEMPLATE = "Question: {question}\nAnswer: {answer}";
 
     @TempDir
     Path dir;
@@ -104,23 +105,29 @@ class SettingSwitchRestartTest {
         }
     }
 
-    @Test
-    void aChangedModelOrTemplateReembedsEveryPairOnceAfterARestart() {
-        Map<String, String> database = TestDatabase.properties(dir.resolve("switch"));
+    /** {@code n} pairs saved and embedded by a node of {@code model-small} and the default template, stopped then. */
+    private List<String> savedAndEmbedded(Map<String, String> database, int n) {
         TestDatabase.drop(database);
         OPENAI.reset();
-        String template = "Question: {question}\nAnswer: {answer}";
         List<String> ids = new ArrayList<>();
-        try (ConfigurableApplicationContext first = start(database, "model-small", template)) {
+        try (ConfigurableApplicationContext first = start(database, "model-small", TEMPLATE)) {
             Api api = api(first);
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < n; i++) {
                 ids.add(api.create("Switch " + i + "?", "Answer " + i + "."));
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id ->
                     "COMPLETED".equals(api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())));
         }
+        TestDatabase.shutdown(database);
+        return ids;
+    }
 
-        restartAndCheckSwitch(database, ids, "model-large", template);
+    @Test
+    void aChangedModelOrTemplateReembedsEveryPairOnceAfterARestart() {
+        Map<String, String> database = TestDatabase.properties(dir.resolve("switch"));
+        List<String> ids = savedAndEmbedded(database, 4);
+
+        restartAndCheckSwitch(database, ids, "model-large", TEMPLATE);
         restartAndCheckSwitch(database, ids, "model-large", "Q: {question} A: {answer}");
         OPENAI.assertNoStubFailures();
     }
@@ -132,28 +139,16 @@ class SettingSwitchRestartTest {
     @Test
     void searchAnswersWithTheOldModelUntilTheSwitchIsDone() {
         Map<String, String> database = TestDatabase.properties(dir.resolve("search"));
-        TestDatabase.drop(database);
-        OPENAI.reset();
-        String template = "Question: {question}\nAnswer: {answer}";
-        List<String> ids = new ArrayList<>();
-        String from;
-        try (ConfigurableApplicationContext first = start(database, "model-small", template)) {
-            Api api = api(first);
-            for (int i = 0; i < 3; i++) {
-                ids.add(api.create("Switch " + i + "?", "Answer " + i + "."));
-            }
-            await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id ->
-                    "COMPLETED".equals(api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())));
-            from = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
-        }
-        TestDatabase.shutdown(database);
+        List<String> ids = savedAndEmbedded(database, 3);
 
-        try (ConfigurableApplicationContext node = start(database, "model-large", template,
+        try (ConfigurableApplicationContext node = start(database, "model-large", TEMPLATE,
                 "embedding.reembed.auto-approve-usd=0", "embedding.cost.rates.model-large=0.13")) {
             Api api = api(node);
             await().atMost(Duration.ofSeconds(20)).until(() -> api.get("/api/embeddings/reembed").json().path("state").asString(),
                     "AWAITING_APPROVAL"::equals);
             String to = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
+            String from = api.get("/api/embeddings/reembed").json().path("from").path("key").asString();
+            assertThat(api.get("/api/embeddings/reembed").json().path("from").path("model").asString()).isEqualTo("model-small");
             OPENAI.reset();
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -63,7 +63,9 @@ class SettingSwitchTest extends ClockDrivenTest {
             ids.add(insertPair("Switch " + i + "?", "answer " + i));
         }
         reembedding().begin(clock.instant());
-        worker.pollOnce();
+        while (worker.pollOnce() > 0) {
+            // a batch at a time
+        }
         ids.forEach(id -> assertThat(column(id, "status")).isEqualTo("COMPLETED"));
         OPENAI.reset();
         return ids;
@@ -154,12 +156,13 @@ class SettingSwitchTest extends ClockDrivenTest {
             nextService.requestIfTextChanged(ids.get(0), "Edited during the switch?", "answer 0", clock.instant());
         });
 
-        assertThat(scheduler.pollOnceSafely()).isEqualTo(2);
-        assertThat(OPENAI.requests()).singleElement().satisfies(r -> assertThat(r.inputs()).containsExactlyInAnyOrder(
-                newText("Added during the switch?", "yes"), newText("Edited during the switch?", "answer 0")));
-
-        assertThat(scheduler.pollOnceSafely()).as("then the switch, which the edited pair no longer needs").isEqualTo(1);
-        assertThat(OPENAI.requests().get(1).inputs()).containsExactly(newText("Switch 1?", "answer 1"));
+        assertThat(scheduler.pollOnceSafely()).as("the queue's two, then the switch in what is left of the batch")
+                .isEqualTo(3);
+        assertThat(OPENAI.requests()).hasSize(2);
+        assertThat(OPENAI.requests().get(0).inputs()).as("new and edited pairs first").containsExactlyInAnyOrder(
+                newText("Added during the switch?", "yes"), newText("Edited during the switch?", "answer 0"));
+        assertThat(OPENAI.requests().get(1).inputs()).as("then the switch, which the edited pair no longer needs")
+                .containsExactly(newText("Switch 1?", "answer 1"));
         assertThat(scheduler.pollOnceSafely()).isZero();
         assertThat(pass.progress().state()).isEqualTo("DONE");
         for (UUID id : List.of(added, ids.get(0), ids.get(1))) {
@@ -318,5 +321,49 @@ class SettingSwitchTest extends ClockDrivenTest {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE previous_vector IS NOT NULL").query(Long.class).single())
                 .isZero();
         assertThat(pass.pollOnce()).isZero();
+    }
+
+    @Test
+    void theWalkTakesPairsSavedAtOneInstantOnceEachBatchAfterBatch() {
+        List<UUID> ids = embeddedPairs(25); // one instant on the test's clock: only their ids order them
+        EmbeddingProperties changed = withTemplate(NEW_TEMPLATE);
+        Reembedding pass = newReembedding(newWorker(clock, changed), clock, changed);
+        pass.begin(clock.instant());
+        assertThat(pass.pollOnce()).as("the estimate").isEqualTo(25);
+
+        assertThat(List.of(pass.pollOnce(), pass.pollOnce(), pass.pollOnce(), pass.pollOnce())).containsExactly(10, 10, 5, 0);
+
+        assertThat(OPENAI.requests()).hasSize(3);
+        assertThat(OPENAI.allInputs()).doesNotHaveDuplicates().hasSize(25);
+        assertThat(pass.progress().state()).isEqualTo("DONE");
+        String key = EmbeddingSetting.of(provider, NEW_TEMPLATE).key();
+        ids.forEach(id -> assertThat(column(id, "vector_setting")).isEqualTo(key));
+    }
+
+    @Test
+    void aSwitchEndsOnceThePairsInTheQueueHaveTheNewSetting() {
+        List<UUID> ids = embeddedPairs(2);
+        EmbeddingProperties changed = withTemplate(NEW_TEMPLATE);
+        EmbeddingWorker next = newWorker(clock, changed);
+        Reembedding pass = newReembedding(next, clock, changed);
+        pass.begin(clock.instant());
+        assertThat(pass.pollOnce()).as("the estimate").isEqualTo(2);
+        // edited by a node of the old setting: queued, with the old setting's vector of its old text
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE qa_pair SET answer = 'edited' WHERE id = :id").param("id", ids.get(0)).update();
+            service.requestIfTextChanged(ids.get(0), "Switch 0?", "edited", clock.instant());
+        });
+
+        assertThat(pass.pollOnce()).as("the walk leaves the queue's pair to the queue").isEqualTo(1);
+        assertThat(pass.pollOnce()).isZero();
+        assertThat(pass.progress().state()).as("a vector of the old setting is still in the queue").isEqualTo("RUNNING");
+
+        assertThat(next.pollOnce()).isEqualTo(1);
+        assertThat(pass.pollOnce()).isZero();
+        assertThat(pass.progress().state()).as("counted again only after END_CHECK").isEqualTo("RUNNING");
+        clock.advance(Reembedding.END_CHECK);
+        assertThat(pass.pollOnce()).isZero();
+        assertThat(pass.progress().state()).isEqualTo("DONE");
+        assertThat(column(ids.get(0), "vector_setting")).isEqualTo(next.setting().key());
     }
 }
