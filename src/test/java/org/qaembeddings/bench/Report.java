@@ -55,6 +55,7 @@ final class Report {
         out.append("Run on ").append(LocalDate.now(ZoneOffset.UTC)).append(", ").append(machine()).append(".\n");
         out.append("Every figure is the median of the measured rounds with (min – max) after it; every ratio is "
                 + "against a baseline measured in the same run, round by round, since the machine is shared. "
+                + "One rule for every target: it is met when the median of its rounds meets it. "
                 + "What the figures mean, what was changed to reach them and why some targets are still missed: "
                 + "[benchmark-notes.md](benchmark-notes.md).\n\n");
         sections.forEach(s -> out.append(s).append("\n"));

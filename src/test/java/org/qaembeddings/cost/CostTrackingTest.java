@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Task 17b.2: every billed provider call is recorded, priced exactly, and summed per day. */
+/** Every billed provider call is recorded, priced exactly, and summed per day. */
 @TestPropertySource(properties = {
         "embedding.worker-enabled=false",
         "embedding.cost.rates.fake-embedding=0.5"

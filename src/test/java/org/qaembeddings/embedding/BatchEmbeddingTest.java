@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Task 17b.1: {@code batchGenerate} and {@code POST /api/embeddings/batch}. The background worker
+ * {@code batchGenerate} and {@code POST /api/embeddings/batch}. The background worker
  * is off, so only the batch call embeds anything; the provider is the OpenAI stand-in on loopback.
  */
 @TestPropertySource(properties = {

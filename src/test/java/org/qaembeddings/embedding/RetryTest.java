@@ -17,7 +17,7 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Task 17b.4: retries, their limit and their backoff. A worker and service are built here on a
+ * Retries, their limit and their backoff. A worker and service are built here on a
  * clock the test moves, with the jitter draw fixed at 0.5, and driven one {@code pollOnce()} at a
  * time: the schedule is checked to the millisecond without sleeping.
  */

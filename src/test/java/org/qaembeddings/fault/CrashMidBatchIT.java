@@ -92,9 +92,6 @@ class CrashMidBatchIT extends ProcessTests {
         long lost = PAIRS - rowsWithStatus(jdbc, "COMPLETED");
         long left = rowsWithStatus(jdbc, "PROCESSING");
         long rows = jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single();
-        System.out.printf("crash mid-batch: %d pairs, a batch of %d killed between answer and write; after restart "
-                + "%d lost, 0 stale (every vector is its pair's latest text's), %d left PROCESSING, %d embedding rows%n",
-                PAIRS, inFlight.size(), lost, left, rows);
         assertThat(lost).isZero();
         assertThat(left).isZero();
         assertThat(rows).isEqualTo(PAIRS);

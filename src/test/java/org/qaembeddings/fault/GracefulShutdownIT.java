@@ -68,8 +68,6 @@ class GracefulShutdownIT extends ProcessTests {
         assertThat(inFlight).as("a whole batch was in flight").isEqualTo(10);
         long completed = rowsWithStatus(jdbc, "COMPLETED");
         long processing = rowsWithStatus(jdbc, "PROCESSING");
-        System.out.printf("graceful shutdown, 3 s call: exited %.1f s after SIGTERM; the %d rows of the call COMPLETED: %d; "
-                + "left PROCESSING: %d%n", seconds, inFlight, completed, processing);
         assertThat(seconds).isLessThan(STOP_LIMIT.toSeconds());
         assertThat(completed).as("the batch in flight was finished and written").isGreaterThanOrEqualTo(inFlight);
         assertThat(processing).isZero();
@@ -86,8 +84,6 @@ class GracefulShutdownIT extends ProcessTests {
 
         long processing = rowsWithStatus(jdbc, "PROCESSING");
         long charged = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE attempts > 0").query(Long.class).single();
-        System.out.printf("graceful shutdown, 45 s call: exited %.1f s after SIGTERM; left PROCESSING: %d; attempts charged: %d%n",
-                seconds, processing, charged);
         assertThat(seconds).as("the scheduler waits 10 s, then abandons the call").isLessThan(STOP_LIMIT.toSeconds() + 5);
         assertThat(processing).as("the abandoned batch was handed back, not left to its lease").isZero();
         assertThat(charged).isZero();

@@ -98,9 +98,6 @@ class ManyWorkersIT extends ProcessTests {
                 wrongVectors++;
             }
         }
-        System.out.printf("many workers: %d nodes, %d pairs, %d provider calls %s, %d texts sent (%d distinct), "
-                + "%d writes for %d pairs, %d stale, %d wrong vectors%n", NODES, PAIRS, OPENAI.requests().size(),
-                callsByNode, inputs.size(), new HashSet<>(inputs).size(), writes, pairsWritten, stale, wrongVectors);
         assertThat(callsByNode).as("every node took part").hasSize(NODES);
         assertThat(OPENAI.requests()).hasSize(PAIRS / BATCH);
         assertThat(inputs).hasSize(PAIRS).doesNotHaveDuplicates();

@@ -72,8 +72,6 @@ class UpdateRaceTest extends DatabaseTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> ids.stream().allMatch(id -> Pipeline.embeddedForCurrentText(api, id, DIMENSIONS)));
         long superseded = OPENAI.allInputs().size() - PAIRS;
-        System.out.printf("races: %d updates of %d pairs, %d provider calls carrying %d texts; every pair ends with "
-                + "the vector of its final text%n", updates.get(), PAIRS, OPENAI.requests().size(), OPENAI.allInputs().size());
         assertThat(updates.get()).isEqualTo(CLIENTS * UPDATES_PER_CLIENT);
         assertThat(superseded).as("some texts were superseded while in flight, so the race was real").isPositive();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'").query(Long.class).single()).isZero();

@@ -3,6 +3,7 @@ package org.qaembeddings.health;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +27,7 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Task 17b.3: the health figures, the actuator contributor and the Prometheus meters. */
+/** The health figures, the actuator contributor and the Prometheus meters. */
 @AutoConfigureMetrics
 @TestPropertySource(properties = {
         "embedding.worker-enabled=false",
@@ -140,7 +141,7 @@ class HealthStatsTest extends DatabaseTest {
         api.create("Just arrived?", "now");
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
         jdbc.sql("UPDATE qa_embedding SET pending_since = :t WHERE qa_pair_id = :id")
-                .param("t", Timestamps.toDb(anHourAgo)).param("id", java.util.UUID.fromString(waiting)).update();
+                .param("t", Timestamps.toDb(anHourAgo)).param("id", UUID.fromString(waiting)).update();
 
         JsonNode stats = health();
         assertThat(Instant.parse(stats.path("oldestPending").asString())).isEqualTo(anHourAgo);

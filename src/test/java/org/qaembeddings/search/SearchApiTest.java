@@ -19,6 +19,7 @@ import org.qaembeddings.support.FakeOpenAiServer;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -92,7 +93,7 @@ class SearchApiTest extends DatabaseTest {
         JsonNode first = hybrid.path("hits").get(0);
         assertThat(first.path("ranks").path("semantic").asInt()).isEqualTo(1);
         assertThat(first.path("ranks").path("keyword").asInt()).isEqualTo(1);
-        assertThat(first.path("score").asDouble()).isEqualTo(2.0 / (SearchService.RRF_K + 1), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(first.path("score").asDouble()).isEqualTo(2.0 / (SearchService.RRF_K + 1), offset(1e-9));
         assertThat(ids(search("invoices", "&mode=keyword&k=1"))).hasSize(1);
     }
 

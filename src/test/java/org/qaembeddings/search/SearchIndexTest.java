@@ -23,6 +23,7 @@ import org.qaembeddings.embedding.EmbeddingStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
 /** The Lucene index on its own: what it keeps across a restart, and what it does with a directory it cannot use. */
@@ -137,7 +138,7 @@ class SearchIndexTest {
             index.refresh();
             assertThat(index.vectorsInserted()).isEqualTo(2);
             assertThat(index.semantic(renewed, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
-            assertThat(index.semantic(renewed, "m", 1, false).get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(index.semantic(renewed, "m", 1, false).get(0).score()).isCloseTo(1.0f, offset(1e-5f));
         }
     }
 
@@ -270,7 +271,7 @@ class SearchIndexTest {
                     new ChangeFeed.Change(3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)));
             index.refresh();
             assertThat(index.semantic(target, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(large);
-            assertThat(index.semantic(target, "m", 5, false).get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(index.semantic(target, "m", 5, false).get(0).score()).isCloseTo(1.0f, offset(1e-5f));
             assertThat(index.semantic(vector(1536, 4), "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(small);
         }
     }

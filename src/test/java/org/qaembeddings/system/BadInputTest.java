@@ -178,7 +178,6 @@ class BadInputTest extends DatabaseTest {
                 expectedAnswer = r.json().path("answer").asString();
             }
         }
-        System.out.printf("fuzz: %d bodies, statuses %s, %d pairs created%n", FUZZ_BODIES, statuses, created);
 
         assertThat(pairs()).isEqualTo(1 + created);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single()).isEqualTo(1 + created);

@@ -4,8 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ class RefuseBeforeWritingTest extends DatabaseTest {
         String failed = api.create("A failing question?", "Its answer.");
         // a row the retry endpoint would take, were it let through
         jdbc.sql("UPDATE qa_embedding SET status = 'FAILED', attempts = 1, last_error = 'x', error_kind = 'TRANSIENT', "
-                + "next_attempt_at = :past WHERE qa_pair_id = :id").param("past", java.sql.Timestamp.valueOf("2020-01-01 00:00:00"))
+                + "next_attempt_at = :past WHERE qa_pair_id = :id").param("past", Timestamp.valueOf("2020-01-01 00:00:00"))
                 .param("id", UUID.fromString(failed)).update();
         String pair = Api.pairJson("Another question?", "Another answer.");
         Map<String, Api.Response> tried = new TreeMap<>();
@@ -85,7 +86,7 @@ class RefuseBeforeWritingTest extends DatabaseTest {
         // a re-embed the approval would start, were it let through
         String setting = api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
         jdbc.sql("INSERT INTO embedding_switch (to_setting, state, pairs, started_at) VALUES (:to, 'AWAITING_APPROVAL', 1, :now)")
-                .param("to", setting).param("now", java.sql.Timestamp.valueOf("2026-01-01 00:00:00")).update();
+                .param("to", setting).param("now", Timestamp.valueOf("2026-01-01 00:00:00")).update();
         assertThat(bodies.keySet()).as("this test knows every write endpoint").containsExactlyInAnyOrderElementsOf(writeEndpoints());
         String before = snapshot();
 
