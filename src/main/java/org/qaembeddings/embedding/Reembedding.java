@@ -201,8 +201,8 @@ public class Reembedding implements InitializingBean {
         if (current.state() != SwitchRepository.State.RUNNING) {
             return null;
         }
-        List<SwitchRepository.Candidate> next = switches.next(current, properties.batchSize());
-        if (next.isEmpty()) {
+        SwitchRepository.Window next = switches.next(current, properties.batchSize());
+        if (next.examined() == 0) {
             lapEnded(current, now);
             return null;
         }
@@ -212,15 +212,15 @@ public class Reembedding implements InitializingBean {
         List<UUID> alike = new ArrayList<>();
         List<UUID> kept = new ArrayList<>();
         List<UUID> toEmbed = new ArrayList<>();
-        for (SwitchRepository.Candidate c : next) {
+        for (SwitchRepository.Candidate c : next.candidates()) {
             (madeAlike(c, to) ? alike : keptAlike(c, to) ? kept : toEmbed).add(c.id());
         }
         int adopted = switches.adopt(alike, to.key(), now) + switches.restorePrevious(kept, to, now);
         List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty() ? List.of()
                 : repository.claimForSetting(toEmbed, to.key(), now, now.plus(properties.lease()));
         // counted when taken, in this transaction: counting them once written would lock the switch again
-        switches.advance(current.id(), next.get(next.size() - 1), adopted + claimed.size());
-        return new Step(current.id(), next.size(), claimed);
+        switches.advance(current.id(), next, adopted + claimed.size());
+        return new Step(current.id(), next.examined(), claimed);
     }
 
     /**
@@ -228,16 +228,16 @@ public class Reembedding implements InitializingBean {
      * last page, prices them and starts the switch, or holds it for approval.
      */
     private Step estimate(SwitchRepository.Switch current, EmbeddingSetting to, Instant now) {
-        List<SwitchRepository.Candidate> page = switches.next(current, ESTIMATE_PAGE);
+        SwitchRepository.Window page = switches.next(current, ESTIMATE_PAGE);
         long tokens = 0;
-        for (SwitchRepository.Candidate c : page) {
+        for (SwitchRepository.Candidate c : page.candidates()) {
             if (!madeAlike(c, to) && !keptAlike(c, to)) {
                 tokens += Math.min(provider.countTokens(text.render(c.question(), c.answer())), provider.maxInputTokens());
             }
         }
-        if (page.size() == ESTIMATE_PAGE) {
-            switches.estimate(current.id(), page.get(page.size() - 1), tokens);
-            return new Step(current.id(), page.size(), List.of());
+        if (page.examined() == ESTIMATE_PAGE) {
+            switches.estimate(current.id(), page, tokens);
+            return new Step(current.id(), page.examined(), List.of());
         }
         long total = current.tokens() + tokens;
         BigDecimal cost = costs.costOf(to.model(), total);
@@ -252,7 +252,7 @@ public class Reembedding implements InitializingBean {
                     + " ({}): waiting for POST /api/embeddings/reembed (admin key)", to.key(), current.pairs(), total,
                     cost.stripTrailingZeros().toPlainString(), properties.reembed().autoApproveUsd());
         }
-        return new Step(current.id(), page.size(), List.of());
+        return new Step(current.id(), page.examined(), List.of());
     }
 
     /**

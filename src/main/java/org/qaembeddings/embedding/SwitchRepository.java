@@ -102,17 +102,18 @@ class SwitchRepository {
                 .param("state", state.name()).param("now", toDb(now)).param("id", id).update();
     }
 
-    /** Moves the cursor past {@code last} (null: back to the first pair, for another lap) and adds to what is done. */
-    void advance(long id, Candidate last, long done) {
+    /** Moves the cursor past the window's last pair (null: back to the first pair, for another lap) and adds to what is done. */
+    void advance(long id, Window past, long done) {
         jdbc.sql("UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, done = done + :done WHERE id = :id")
-                .param("at", last == null ? null : toDb(last.createdAt())).param("pair", last == null ? null : last.id())
+                .param("at", past == null ? null : toDb(past.lastCreatedAt())).param("pair", past == null ? null : past.lastId())
                 .param("done", done).param("id", id).update();
     }
 
-    /** Adds {@code tokens} to the estimate and moves its cursor past {@code last}. */
-    void estimate(long id, Candidate last, long tokens) {
+    /** Adds {@code tokens} to the estimate and moves its cursor past the window's last pair. */
+    void estimate(long id, Window past, long tokens) {
         jdbc.sql("UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, tokens = tokens + :tokens WHERE id = :id")
-                .param("at", toDb(last.createdAt())).param("pair", last.id()).param("tokens", tokens).param("id", id).update();
+                .param("at", toDb(past.lastCreatedAt())).param("pair", past.lastId()).param("tokens", tokens).param("id", id)
+                .update();
     }
 
     /** Ends the estimate at {@code tokens} and {@code cost}, and puts the cursor back to the first pair. */
@@ -150,26 +151,44 @@ class SwitchRepository {
     }
 
     /**
-     * The next COMPLETED pairs, oldest first, after the switch's cursor, whose vector is of another
-     * setting than its target.
+     * The pairs a step walks over: {@code examined} of them after the cursor, the last at
+     * {@code lastCreatedAt}/{@code lastId}, and among them the {@code candidates}: COMPLETED pairs
+     * whose vector is of another setting than the switch's target.
      */
-    List<Candidate> next(Switch s, int limit) {
-        // a row comparison, which both databases read as one range of the (created_at, id) index: pairs
-        // saved in one transaction share created_at, and an OR of the two columns scanned all of them
-        String after = s.cursorId() == null ? "" : " AND (p.created_at, p.id) > (:at, :pair)";
-        return jdbc.sql("""
+    record Window(List<Candidate> candidates, Instant lastCreatedAt, UUID lastId, int examined) {
+    }
+
+    /**
+     * The next {@code limit} pairs, oldest first, after the switch's cursor, and the candidates among
+     * them. The walk reads the (created_at, id) index alone and then looks the few pairs up: a join
+     * ordered by the pair's creation was planned as a scan and sort of every row, on every step.
+     */
+    Window next(Switch s, int limit) {
+        // a row comparison, one range of the index: pairs saved in one transaction share created_at
+        String after = s.cursorId() == null ? "" : " WHERE (created_at, id) > (:at, :pair)";
+        List<Candidate> walked = jdbc.sql("SELECT id, created_at FROM qa_pair" + after + " ORDER BY created_at, id LIMIT :limit")
+                .param("at", toDb(s.cursorCreatedAt())).param("pair", s.cursorId()).param("limit", limit)
+                .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), fromDb(rs, "created_at"), null, null, null,
+                        null, 0, null, null, null))
+                .list();
+        if (walked.isEmpty()) {
+            return new Window(List.of(), null, null, 0);
+        }
+        Candidate last = walked.get(walked.size() - 1);
+        List<Candidate> candidates = jdbc.sql("""
                         SELECT p.id, p.created_at, p.question, p.answer, e.vector_setting, e.model, e.dimensions,
                                e.vector_text_hash, e.previous_setting, e.previous_text_hash
                           FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id
-                         WHERE e.status = 'COMPLETED' AND (e.vector_setting IS NULL OR e.vector_setting <> :to)"""
-                        + after + " ORDER BY p.created_at, p.id LIMIT :limit")
-                .param("to", s.to()).param("at", toDb(s.cursorCreatedAt())).param("pair", s.cursorId())
-                .param("limit", limit)
+                         WHERE p.id IN (:ids) AND e.status = 'COMPLETED'
+                           AND (e.vector_setting IS NULL OR e.vector_setting <> :to)
+                         ORDER BY p.created_at, p.id""")
+                .param("ids", walked.stream().map(Candidate::id).toList()).param("to", s.to())
                 .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), fromDb(rs, "created_at"),
                         rs.getString("question"), rs.getString("answer"), rs.getString("vector_setting"),
                         rs.getString("model"), rs.getInt("dimensions"), rs.getString("vector_text_hash"),
                         rs.getString("previous_setting"), rs.getString("previous_text_hash")))
                 .list();
+        return new Window(candidates, last.createdAt(), last.id(), walked.size());
     }
 
     /**

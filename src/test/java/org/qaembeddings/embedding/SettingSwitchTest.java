@@ -156,8 +156,8 @@ class SettingSwitchTest extends ClockDrivenTest {
             nextService.requestIfTextChanged(ids.get(0), "Edited during the switch?", "answer 0", clock.instant());
         });
 
-        assertThat(scheduler.pollOnceSafely()).as("the queue's two, then the switch in what is left of the batch")
-                .isEqualTo(3);
+        assertThat(scheduler.pollOnceSafely()).as("the queue's two, then the switch's walk over the three pairs")
+                .isEqualTo(5);
         assertThat(OPENAI.requests()).hasSize(2);
         assertThat(OPENAI.requests().get(0).inputs()).as("new and edited pairs first").containsExactlyInAnyOrder(
                 newText("Added during the switch?", "yes"), newText("Edited during the switch?", "answer 0"));
@@ -354,7 +354,8 @@ class SettingSwitchTest extends ClockDrivenTest {
             service.requestIfTextChanged(ids.get(0), "Switch 0?", "edited", clock.instant());
         });
 
-        assertThat(pass.pollOnce()).as("the walk leaves the queue's pair to the queue").isEqualTo(1);
+        assertThat(pass.pollOnce()).as("the walk passes both, and leaves the queue's pair to the queue").isEqualTo(2);
+        assertThat(OPENAI.allInputs()).containsExactly(newText("Switch 1?", "answer 1"));
         assertThat(pass.pollOnce()).isZero();
         assertThat(pass.progress().state()).as("a vector of the old setting is still in the queue").isEqualTo("RUNNING");
 
