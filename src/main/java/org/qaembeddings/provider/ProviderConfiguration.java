@@ -1,6 +1,5 @@
 package org.qaembeddings.provider;
 
-import java.net.http.HttpClient;
 import java.time.Clock;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -27,10 +26,7 @@ class ProviderConfiguration {
             Clock clock) {
         return switch (selection.provider()) {
             case LOCAL -> new LocalEmbeddingProvider();
-            case OPENAI -> new OpenAiEmbeddingProvider(openAi, json, HttpClient.newBuilder()
-                    .connectTimeout(openAi.connectTimeout())
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .build(), clock);
+            case OPENAI -> ProviderFactory.openAi(openAi, json, clock);
         };
     }
 

@@ -40,12 +40,18 @@ public class ProviderFactory {
                 yield new LocalEmbeddingProvider();
             }
             // a model's own width is not asked for: older models refuse the parameter
-            case "openai" -> new OpenAiEmbeddingProvider(openAi.withModel(model,
+            case "openai" -> openAi(openAi.withModel(model,
                     dimensions == 0 || dimensions == OpenAiEmbeddingProvider.KNOWN_DIMENSIONS.getOrDefault(model, 0) ? null : dimensions),
-                    json,
-                    HttpClient.newBuilder().connectTimeout(openAi.connectTimeout()).version(HttpClient.Version.HTTP_1_1).build(),
-                    clock);
+                    json, clock);
             default -> throw new IllegalArgumentException("no provider of kind " + kind);
         };
+    }
+
+    /** The OpenAI-compatible provider of {@code properties}: the configured one, or one for another model. */
+    static EmbeddingProvider openAi(OpenAiProperties properties, JsonMapper json, Clock clock) {
+        return new OpenAiEmbeddingProvider(properties, json, HttpClient.newBuilder()
+                .connectTimeout(properties.connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build(), clock);
     }
 }
