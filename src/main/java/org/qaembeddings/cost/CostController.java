@@ -57,6 +57,12 @@ class CostController {
         return costs.report(start, end, zoneId);
     }
 
+    /** Today's and this month's spend against the budgets ({@code embedding.cost.budget.*}), days in the budget's zone. */
+    @GetMapping("/api/embeddings/budget")
+    BudgetStatus budget() {
+        return costs.budget(clock.instant());
+    }
+
     private static void inRange(String parameter, LocalDate day) {
         if (day != null && (day.isBefore(FIRST_DAY) || day.isAfter(LAST_DAY))) {
             throw new BadRequestException(parameter + " must be a day from " + FIRST_DAY + " to " + LAST_DAY + ", was " + day);

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -144,26 +143,35 @@ public class CostService {
         return new CostReport(from, to, zone, days, new CostReport.Total(calls, tokens, total));
     }
 
+    /** Today's and this month's spend, in the budget's zone, against the budgets. */
+    public BudgetStatus budget(Instant now) {
+        CostProperties.Budget budget = properties.budget();
+        LocalDate day = now.atZone(budget.zone()).toLocalDate();
+        // the bucket that holds now ends up to 15 minutes after it
+        Instant end = now.plusSeconds(BUCKET_SECONDS);
+        BigDecimal today = repository.spent(day.atStartOfDay(budget.zone()).toInstant(), end);
+        BigDecimal month = repository.spent(day.withDayOfMonth(1).atStartOfDay(budget.zone()).toInstant(), end);
+        return new BudgetStatus(budget.zone(), day, budget.dailyUsd(), plain(today), budget.monthlyUsd(), plain(month));
+    }
+
+    private static BigDecimal plain(BigDecimal usd) {
+        return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
+    }
+
     /** Why provider calls must wait, when a configured budget is reached at {@code now}. */
     public Optional<String> budgetExhausted(Instant now) {
         CostProperties.Budget budget = properties.budget();
-        ZonedDateTime local = now.atZone(budget.zone());
-        if (budget.dailyUsd() != null) {
-            Instant dayStart = local.toLocalDate().atStartOfDay(budget.zone()).toInstant();
-            BigDecimal spent = repository.spent(dayStart, now.plusSeconds(BUCKET_SECONDS));
-            if (spent.compareTo(budget.dailyUsd()) >= 0) {
-                return Optional.of("daily budget of " + budget.dailyUsd() + " USD reached (" + spent.stripTrailingZeros()
-                        .toPlainString() + " USD spent on " + local.toLocalDate() + " " + budget.zone() + ")");
-            }
+        if (budget.dailyUsd() == null && budget.monthlyUsd() == null) {
+            return Optional.empty();
         }
-        if (budget.monthlyUsd() != null) {
-            Instant monthStart = local.toLocalDate().withDayOfMonth(1).atStartOfDay(budget.zone()).toInstant();
-            BigDecimal spent = repository.spent(monthStart, now.plusSeconds(BUCKET_SECONDS));
-            if (spent.compareTo(budget.monthlyUsd()) >= 0) {
-                return Optional.of("monthly budget of " + budget.monthlyUsd() + " USD reached ("
-                        + spent.stripTrailingZeros().toPlainString() + " USD spent in "
-                        + local.toLocalDate().withDayOfMonth(1).toString().substring(0, 7) + " " + budget.zone() + ")");
-            }
+        BudgetStatus status = budget(now);
+        if (budget.dailyUsd() != null && status.todayUsd().compareTo(budget.dailyUsd()) >= 0) {
+            return Optional.of("daily budget of " + budget.dailyUsd() + " USD reached (" + status.todayUsd().toPlainString()
+                    + " USD spent on " + status.day() + " " + budget.zone() + ")");
+        }
+        if (budget.monthlyUsd() != null && status.monthUsd().compareTo(budget.monthlyUsd()) >= 0) {
+            return Optional.of("monthly budget of " + budget.monthlyUsd() + " USD reached (" + status.monthUsd().toPlainString()
+                    + " USD spent in " + status.day().toString().substring(0, 7) + " " + budget.zone() + ")");
         }
         return Optional.empty();
     }

@@ -67,12 +67,16 @@ class EmbeddingAdminController {
         }
     }
 
-    /** Failed rows, oldest first; {@code deadLettersOnly} keeps those that will not be retried automatically. */
+    /**
+     * Failed rows, oldest failure first ({@code newestFirst} turns it round); {@code deadLettersOnly}
+     * keeps those that will not be retried automatically.
+     */
     @GetMapping("/api/embeddings/failed")
     FailedPage failed(@RequestParam(defaultValue = "0") @Min(0) @Max(1_000_000) int page,
             @RequestParam(defaultValue = "20") @Min(1) @Max(100) int size,
-            @RequestParam(defaultValue = "false") boolean deadLettersOnly) {
-        return new FailedPage(embeddings.failed(page, size, deadLettersOnly), page, size, embeddings.maxRetries());
+            @RequestParam(defaultValue = "false") boolean deadLettersOnly,
+            @RequestParam(defaultValue = "false") boolean newestFirst) {
+        return new FailedPage(embeddings.failed(page, size, deadLettersOnly, newestFirst), page, size, embeddings.maxRetries());
     }
 
     /** The latest switch of embedding setting: from which to which, how far. */

@@ -14,6 +14,7 @@ import java.time.Instant;
  * @param oldestPending when the longest-waiting PENDING or PROCESSING row started waiting; null when none
  * @param oldestPendingAgeSeconds how long ago that was, in whole seconds; null when none
  * @param pausedReason why provider calls are paused (budget, rate limit); null when they are not
+ * @param circuitState this node's provider circuit: CLOSED (calls go out), OPEN (none until a probe), HALF_OPEN (a probe is out)
  */
 public record EmbeddingHealthStats(
         long pendingCount,
@@ -24,5 +25,6 @@ public record EmbeddingHealthStats(
         Double successRate,
         Instant oldestPending,
         Long oldestPendingAgeSeconds,
-        String pausedReason) {
+        String pausedReason,
+        String circuitState) {
 }

@@ -57,7 +57,7 @@ class EmbeddingRepository {
     }
 
     /** A failed row as the failed-list shows it. */
-    record FailedRow(UUID qaPairId, int attempts, String lastError, String errorKind, Instant nextAttemptAt,
+    record FailedRow(UUID qaPairId, String question, int attempts, String lastError, String errorKind, Instant nextAttemptAt,
             Instant updatedAt) {
     }
 
@@ -420,16 +420,19 @@ class EmbeddingRepository {
                 deadLetters, oldest);
     }
 
-    List<FailedRow> failed(int page, int size, boolean deadLettersOnly, int maxAttempts) {
+    List<FailedRow> failed(int page, int size, boolean deadLettersOnly, boolean newestFirst, int maxAttempts) {
+        String direction = newestFirst ? " DESC" : "";
         // a dead letter is not retried by itself: it has no next attempt to show
-        return jdbc.sql("SELECT qa_pair_id, attempts, last_error, error_kind, updated_at,"
-                        + " CASE WHEN " + DEAD_LETTER + " THEN NULL ELSE next_attempt_at END AS next_attempt_at"
-                        + " FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
-                        + " ORDER BY updated_at, qa_pair_id LIMIT :limit OFFSET :offset")
+        return jdbc.sql("SELECT e.qa_pair_id, p.question, e.attempts, e.last_error, e.error_kind, e.updated_at,"
+                        + " CASE WHEN " + DEAD_LETTER + " THEN NULL ELSE e.next_attempt_at END AS next_attempt_at"
+                        + " FROM (SELECT * FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
+                        + " ORDER BY updated_at" + direction + ", qa_pair_id" + direction + " LIMIT :limit OFFSET :offset) e"
+                        + " JOIN qa_pair p ON p.id = e.qa_pair_id"
+                        + " ORDER BY e.updated_at" + direction + ", e.qa_pair_id" + direction)
                 .param("maxAttempts", maxAttempts).param("limit", size).param("offset", (long) page * size)
-                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getInt("attempts"),
-                        rs.getString("last_error"), rs.getString("error_kind"), fromDb(rs, "next_attempt_at"),
-                        fromDb(rs, "updated_at")))
+                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getString("question"),
+                        rs.getInt("attempts"), rs.getString("last_error"), rs.getString("error_kind"),
+                        fromDb(rs, "next_attempt_at"), fromDb(rs, "updated_at")))
                 .list();
     }
 

@@ -144,11 +144,12 @@ public class EmbeddingService {
         Long age = s.oldestPending() == null ? null
                 : Math.max(0, Duration.between(s.oldestPending(), now).toSeconds());
         return new EmbeddingHealthStats(s.pending() + s.processing(), s.processing(), s.failed(), s.deadLetters(),
-                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).or(worker::failure).orElse(null));
+                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).or(worker::failure).orElse(null),
+                worker.circuitState());
     }
 
-    List<EmbeddingRepository.FailedRow> failed(int page, int size, boolean deadLettersOnly) {
-        return repository.failed(page, size, deadLettersOnly, properties.maxRetries());
+    List<EmbeddingRepository.FailedRow> failed(int page, int size, boolean deadLettersOnly, boolean newestFirst) {
+        return repository.failed(page, size, deadLettersOnly, newestFirst, properties.maxRetries());
     }
 
     int maxRetries() {

@@ -121,6 +121,11 @@ public class EmbeddingWorker {
         this.jitter = jitter;
     }
 
+    /** The provider circuit of this node: CLOSED, OPEN or HALF_OPEN. */
+    String circuitState() {
+        return gate.circuitState();
+    }
+
     /** Why no provider call may be made at {@code now}: a pause, an open circuit, or a spent budget. */
     public Optional<String> pausedReason(Instant now) {
         return gate.pausedReason(now);

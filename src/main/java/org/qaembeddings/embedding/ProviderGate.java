@@ -123,6 +123,11 @@ public class ProviderGate {
         return costs.budgetExhausted(now);
     }
 
+    /** The circuit's state, as resilience4j names it: CLOSED, OPEN or HALF_OPEN. */
+    public String circuitState() {
+        return circuit.state().name();
+    }
+
     /** When the node's own pause ends (not the circuit's, nor the budget's); {@code now} when there is none. */
     Instant pausedUntil(Instant now) {
         Instant until = pause.until();

@@ -10,6 +10,8 @@ import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.qaembeddings.cost.BudgetStatus;
+import org.qaembeddings.cost.CostService;
 import org.qaembeddings.embedding.EmbeddingHealthStats;
 import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.embedding.ReembedProgress;
@@ -51,8 +53,8 @@ class EmbeddingMetrics {
         }
     }
 
-    EmbeddingMetrics(EmbeddingService embeddings, Reembedding reembedding, HealthProperties properties, Clock clock,
-            MeterRegistry meters) {
+    EmbeddingMetrics(EmbeddingService embeddings, Reembedding reembedding, CostService costs, HealthProperties properties,
+            Clock clock, MeterRegistry meters) {
         Reading<EmbeddingHealthStats> stats = new Reading<>(embeddings::getHealthStats, clock, properties.statsCacheTtl());
         Reading<ReembedProgress> reembed = new Reading<>(reembedding::progress, clock, properties.statsCacheTtl());
         gauge(meters, "embedding.pending", "pairs waiting for a vector (PENDING and PROCESSING)", stats, s -> s.pendingCount());
@@ -70,12 +72,22 @@ class EmbeddingMetrics {
         gauge(meters, "embedding.reembed.active",
                 "1 while a change of setting is priced, waits for approval or re-embeds; 0 when none is under way", reembed,
                 p -> ACTIVE.contains(p.state()) ? 1 : 0);
+        Reading<BudgetStatus> budget = new Reading<>(() -> costs.budget(clock.instant()), clock, properties.statsCacheTtl());
+        // NaN where no budget is set: an alert on the ratio then never fires
+        gauge(meters, "embedding.budget.used.ratio", "spend of the current period over its budget (1 = reached); NaN when "
+                + "none is set", budget, b -> orNaN(b.dailyShare()), "period", "day");
+        gauge(meters, "embedding.budget.used.ratio", "spend of the current period over its budget (1 = reached); NaN when "
+                + "none is set", budget, b -> orNaN(b.monthlyShare()), "period", "month");
+    }
+
+    private static double orNaN(Double value) {
+        return value == null ? Double.NaN : value;
     }
 
     private static <T> void gauge(MeterRegistry meters, String name, String description, Reading<T> reading,
-            ToDoubleFunction<T> value) {
+            ToDoubleFunction<T> value, String... tags) {
         // held strongly: nothing else holds the readings, and a gauge holds its state weakly by default
-        Gauge.builder(name, reading, r -> value.applyAsDouble(r.get())).description(description).strongReference(true)
-                .register(meters);
+        Gauge.builder(name, reading, r -> value.applyAsDouble(r.get())).description(description).tags(tags)
+                .strongReference(true).register(meters);
     }
 }

@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * With keys configured, every {@code /api/**} call and {@code /actuator/prometheus} must carry
+ * With keys configured, every {@code /api/**} call, {@code /actuator/prometheus} and the OpenAPI
+ * document ({@code /v3/api-docs}) must carry
  * {@code Authorization: Bearer <key>}; everything under {@code /api/embeddings/} except the health
  * figures needs an admin key. {@code /actuator/health} stays open for probes, and shows details only
  * to an admin key (the request then carries the role {@value #ADMIN_ROLE}).
@@ -62,7 +63,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
             }
             return Need.CLIENT_KEY;
         }
-        if (path.equals("/actuator/prometheus") || path.startsWith("/actuator/prometheus/")) {
+        if (path.equals("/actuator/prometheus") || path.startsWith("/actuator/prometheus/")
+                || path.equals("/v3/api-docs") || path.startsWith("/v3/api-docs/") || path.startsWith("/v3/api-docs.")) {
             return Need.CLIENT_KEY;
         }
         return Need.NOTHING;

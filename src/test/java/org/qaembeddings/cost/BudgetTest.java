@@ -1,21 +1,31 @@
 package org.qaembeddings.cost;
 
 
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
 import org.junit.jupiter.api.Test;
 
 import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** A spent daily budget stops provider calls, not saves, and says so in the health figures. */
+@AutoConfigureMetrics
 @TestPropertySource(properties = {
         "embedding.worker-enabled=false",
+        "embedding.health.stats-cache-ttl=0s",
         "embedding.cost.rates.fake-embedding=1",
-        "embedding.cost.budget.daily-usd=0.001"
+        "embedding.cost.budget.daily-usd=0.001",
+        "embedding.cost.budget.monthly-usd=0.5"
 })
 class BudgetTest extends DatabaseTest {
 
@@ -52,5 +62,34 @@ class BudgetTest extends DatabaseTest {
         assertThat(api.get("/api/qa-pairs/" + third).json().path("embedding").path("status").asString())
                 .as("saves go on while the budget is spent").isEqualTo("PENDING");
         assertThat(OPENAI.requests()).as("and nothing is sent for them").hasSize(1);
+    }
+
+    @Test
+    void budgetStatusShowsTodayAndThisMonthAgainstTheLimits() {
+        JsonNode before = api.get("/api/embeddings/budget").json();
+        assertThat(before.path("todayUsd").decimalValue()).isZero();
+        assertThat(before.path("dailyUsd").decimalValue()).isEqualByComparingTo("0.001");
+        assertThat(before.path("monthlyUsd").decimalValue()).isEqualByComparingTo("0.5");
+        assertThat(before.path("zone").asString()).isEqualTo("UTC");
+        assertThat(prometheusRatio("day")).isZero();
+
+        api.create("Priced question?", "One call, billed at 1 USD per 1K tokens.");
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        BigDecimal billed = api.get("/api/embeddings/costs").json().path("total").path("costUsd").decimalValue();
+        assertThat(billed).isPositive();
+
+        JsonNode after = api.get("/api/embeddings/budget").json();
+        assertThat(after.path("day").asString()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
+        assertThat(after.path("todayUsd").decimalValue()).isEqualByComparingTo(billed);
+        assertThat(after.path("monthUsd").decimalValue()).isEqualByComparingTo(billed);
+        assertThat(prometheusRatio("day")).isCloseTo(billed.doubleValue() / 0.001, within(1e-9));
+        assertThat(prometheusRatio("month")).isCloseTo(billed.doubleValue() / 0.5, within(1e-9));
+        assertThat(api.get("/actuator/prometheus").body()).contains("embedding_budget_used_ratio{period=\"day\"}");
+    }
+
+    private double prometheusRatio(String period) {
+        String line = "embedding_budget_used_ratio{period=\"" + period + "\"} ";
+        return api.get("/actuator/prometheus").body().lines().filter(l -> l.startsWith(line)).findFirst()
+                .map(l -> Double.parseDouble(l.substring(line.length()))).orElseThrow();
     }
 }

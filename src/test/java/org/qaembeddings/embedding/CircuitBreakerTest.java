@@ -59,6 +59,7 @@ class CircuitBreakerTest extends ClockDrivenTest {
         assertThat(gaps.subList(7, gaps.size())).containsOnly(81L);
         assertThat(requestTimes).hasSize(13);
         assertThat(service.getHealthStats().pausedReason()).contains("circuit open");
+        assertThat(service.getHealthStats().circuitState()).isEqualTo("OPEN");
         assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding").query(Integer.class).single())
                 .as("the provider's outage is not the rows' fault: no attempt is charged").isZero();
         assertThat(rowsWithStatus("FAILED")).isZero();
@@ -68,6 +69,7 @@ class CircuitBreakerTest extends ClockDrivenTest {
         runFor(Duration.ofSeconds(80));
         assertThat(rowsWithStatus("COMPLETED")).isEqualTo(20);
         assertThat(service.getHealthStats().pausedReason()).isNull();
+        assertThat(service.getHealthStats().circuitState()).isEqualTo("CLOSED");
     }
 
     @Test

@@ -111,7 +111,7 @@ class RetryTest extends ClockDrivenTest {
         assertThat(service.retryFailedEmbeddings()).isEqualTo(new BatchResult(0, 0, List.of()));
         assertThat(service.retryFailedEmbeddings(5)).isEqualTo(new BatchResult(0, 0, List.of()));
         assertThat(requestTimes).hasSize(10);
-        List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true);
+        List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true, false);
         assertThat(deadLetters).extracting(EmbeddingRepository.FailedRow::qaPairId).containsExactly(id);
         Api.Response listed = api.get("/api/embeddings/failed?deadLettersOnly=true");
         assertThat(listed.json().path("items").get(0).path("qaPairId").asString()).isEqualTo(id.toString());

@@ -3,6 +3,9 @@ package org.qaembeddings.health;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -52,6 +55,7 @@ class HealthStatsTest extends DatabaseTest {
     @Test
     void reportsPendingCount() throws Exception {
         assertThat(health().path("pendingCount").asLong()).isZero();
+        assertThat(health().path("circuitState").asString()).isEqualTo("CLOSED");
         api.create("One?", "1");
         api.create("Two?", "2");
         api.create("Three?", "3");
@@ -113,6 +117,16 @@ class HealthStatsTest extends DatabaseTest {
 
         assertThat(health().path("failedCount").asLong()).isEqualTo(3);
         assertThat(health().path("deadLetterCount").asLong()).isEqualTo(1);
+
+        // the list, oldest failure first by default, newest first for the dashboard, each with its question
+        List<String> oldestFirst = new ArrayList<>();
+        api.get("/api/embeddings/failed").json().path("items").forEach(i -> oldestFirst.add(i.path("question").asString()));
+        assertThat(oldestFirst).hasSize(3).last().isEqualTo("Fails for good?");
+        List<String> newestFirst = new ArrayList<>();
+        api.get("/api/embeddings/failed?newestFirst=true").json().path("items")
+                .forEach(i -> newestFirst.add(i.path("question").asString()));
+        Collections.reverse(newestFirst);
+        assertThat(newestFirst).isEqualTo(oldestFirst);
     }
 
     @Test

@@ -66,7 +66,8 @@ class ApiKeyTest extends DatabaseTest {
                 {"POST", "/api/embeddings/batch", batch},
                 {"POST", "/api/embeddings/retry", "{}"},
                 {"GET", "/api/embeddings/failed", null},
-                {"GET", "/api/embeddings/costs", null}};
+                {"GET", "/api/embeddings/costs", null},
+                {"GET", "/api/embeddings/budget", null}};
         for (String[] c : calls) {
             assertProblem(api.call(c[0], c[1], null, c[2]), 401);
             assertProblem(api.call(c[0], c[1], CLIENT, c[2]), 403);
@@ -82,6 +83,22 @@ class ApiKeyTest extends DatabaseTest {
             assertThat(r.status()).as(trick + ": " + r.body()).isBetween(400, 499);
             assertThat(r.body()).as(trick).doesNotContain("\"total\"");
         }
+    }
+
+    @Test
+    void dashboardLearnsWhatItsKeyMaySeeWithoutARefusedCall() {
+        String[][] cases = {{null, "none"}, {CLIENT, "client"}, {ROTATED, "client"}, {ADMIN, "admin"},
+                {CLIENT + "x", "invalid"}};
+        for (String[] c : cases) {
+            Api.Response r = api.call("GET", "/dashboard/access", c[0], null);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().path("keysRequired").asBoolean()).isTrue();
+            assertThat(r.json().path("role").asString()).as(c[1]).isEqualTo(c[1]);
+            assertThat(r.body()).doesNotContain(CLIENT).doesNotContain(ADMIN);
+        }
+        Api.Response page = api.call("GET", "/", null, null);
+        assertThat(page.status()).as("the page itself is open: it asks for a key").isEqualTo(200);
+        assertThat(page.body()).contains("<title>qa-embeddings</title>");
     }
 
     @Test
