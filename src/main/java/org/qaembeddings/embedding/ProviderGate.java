@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -104,11 +105,11 @@ public class ProviderGate {
         this.backoff = properties.backoff();
         this.jitter = jitter;
         this.circuit = new ProviderCircuit(properties.circuit(), clock);
-        meters.gauge("embedding.provider.circuit.open", circuit, c -> switch (c.state()) {
+        Gauge.builder("embedding.provider.circuit.open", circuit, c -> switch (c.state()) {
             case CLOSED, DISABLED, METRICS_ONLY -> 0;
             case HALF_OPEN -> 0.5;
             default -> 1;
-        });
+        }).description("the provider circuit: 0 closed, 0.5 half-open (a probe is out), 1 open").register(meters);
     }
 
     /** Why no provider call may be made at {@code now}: a pause still running, an open circuit, or a spent budget. */

@@ -65,6 +65,10 @@ class EmbeddingMetrics {
         gauge(meters, "embedding.completed", "embeddings matching their pair's current text", stats, s -> s.completedCount());
         gauge(meters, "embedding.oldest.pending.age.seconds", "how long the longest-waiting pair has waited", stats,
                 s -> s.oldestPendingAgeSeconds() == null ? 0 : s.oldestPendingAgeSeconds());
+        long limit = properties.maxPendingAge().toSeconds();
+        // the alert rule compares the age with the limit each node was started with
+        Gauge.builder("embedding.oldest.pending.age.limit.seconds", () -> limit)
+                .description("embedding.health.max-pending-age: the health contributor is DOWN past it").register(meters);
         gauge(meters, "embedding.reembed.pairs", "pairs the latest change of embedding setting re-embeds", reembed,
                 p -> p.pairs());
         gauge(meters, "embedding.reembed.done", "pairs re-embedded (or adopted) so far by the latest change of setting",

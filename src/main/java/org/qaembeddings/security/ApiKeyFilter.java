@@ -57,6 +57,10 @@ class ApiKeyFilter extends OncePerRequestFilter {
 
     /** Decided on the decoded, normalized path, the one the controllers are matched on. */
     static Need need(String path) {
+        if (path.equals("/v3/api-docs/swagger-config")) {
+            // Swagger UI's own settings (where the document is), read before it can send a key
+            return Need.NOTHING;
+        }
         if (path.equals("/api") || path.startsWith("/api/")) {
             if (path.startsWith("/api/embeddings/") && !path.equals("/api/embeddings/health")) {
                 return Need.ADMIN_KEY;

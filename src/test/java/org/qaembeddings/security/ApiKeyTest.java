@@ -102,6 +102,16 @@ class ApiKeyTest extends DatabaseTest {
     }
 
     @Test
+    void openApiDocumentNeedsAClientKeyAndSwaggerUiAsksForNone() {
+        assertProblem(api.call("GET", "/v3/api-docs", null, null), 401);
+        assertProblem(api.call("GET", "/v3/api-docs.yaml", null, null), 401);
+        assertThat(api.call("GET", "/v3/api-docs", CLIENT, null).json().path("openapi").asString()).startsWith("3.1");
+        // the page and its own settings hold nothing of the API; the page then sends the key
+        assertThat(api.call("GET", "/swagger-ui/index.html", null, null).status()).isEqualTo(200);
+        assertThat(api.call("GET", "/v3/api-docs/swagger-config", null, null).status()).isEqualTo(200);
+    }
+
+    @Test
     void healthIsOpenButItsDetailsAreForAdminsOnly() {
         Api.Response open = api.call("GET", "/actuator/health", null, null);
         assertThat(open.status()).isEqualTo(200);

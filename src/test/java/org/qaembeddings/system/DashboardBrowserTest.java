@@ -56,6 +56,7 @@ import static org.assertj.core.api.Assertions.offset;
  * page must be the API's. Each test leaves a screenshot under {@code target/screenshots}.
  */
 @Tag("browser")
+@Tag("single-database")
 @TestPropertySource(properties = {
         "embedding.worker-enabled=false",
         "embedding.health.stats-cache-ttl=0s",
@@ -283,6 +284,21 @@ class DashboardBrowserTest extends DatabaseTest {
         assertThat(browser.findElements(By.cssSelector("#panels section"))).isEmpty();
         assertThat((String) ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('qa-embeddings.key')"))
                 .as("a refused key is not kept").isNull();
+    }
+
+    @Test
+    void swaggerUiLoadsTheDocumentWithTheDashboardsKey() {
+        openWith(CLIENT);
+        browser.findElement(By.linkText("API (Swagger UI)")).click();
+        int operations = 0;
+        for (JsonNode path : apiAsAdmin("/v3/api-docs").path("paths")) {
+            operations += path.size();
+        }
+        int expected = operations;
+        new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.cssSelector(".opblock")).size() == expected);
+        assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")).stream().map(WebElement::getText))
+                .contains("/api/search", "/api/embeddings/budget");
+        assertThat(browser.getCurrentUrl()).doesNotContain(CLIENT);
     }
 
     @Test
