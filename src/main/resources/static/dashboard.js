@@ -150,7 +150,9 @@
         y -= h;
       }
       if ((days.length - 1 - i) % 7 === 0) {
-        element('text', {x: left + i * step + step / 2, y: height - 4, class: 'tick', 'text-anchor': 'middle'}, day.slice(5));
+        const last = i === days.length - 1;
+        element('text', {x: last ? width : left + i * step + step / 2, y: height - 4, class: 'tick',
+          'text-anchor': last ? 'end' : 'middle'}, day.slice(5));
       }
     });
     $('#spend-chart', root).replaceChildren(svg);

@@ -26,11 +26,13 @@ import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -299,6 +301,36 @@ class DashboardBrowserTest extends DatabaseTest {
         assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")).stream().map(WebElement::getText))
                 .contains("/api/search", "/api/embeddings/budget");
         assertThat(browser.getCurrentUrl()).doesNotContain(CLIENT);
+    }
+
+    @Test
+    void everyControlHasALabelAndIsReachedByKeyboard() {
+        openWith(ADMIN);
+        waitFor(By.id("failures-table"));
+        waitFor(By.id("search-q"));
+        for (WebElement control : browser.findElements(By.cssSelector("input, select"))) {
+            if (!control.isDisplayed()) {
+                continue;
+            }
+            String id = control.getDomAttribute("id");
+            boolean labelled = control.getDomAttribute("aria-label") != null
+                    || id != null && !browser.findElements(By.cssSelector("label[for='" + id + "']")).isEmpty();
+            assertThat(labelled).as("a label for " + control.getTagName() + " #" + id).isTrue();
+        }
+        for (WebElement button : browser.findElements(By.tagName("button"))) {
+            if (button.isDisplayed()) {
+                assertThat(button.getText().isBlank() && button.getDomAttribute("aria-label") == null)
+                        .as("a button with no name").isFalse();
+            }
+        }
+        // Tab from the top reaches the Retry buttons: nothing needs a mouse
+        List<String> reached = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            new Actions(browser).sendKeys(Keys.TAB).perform();
+            WebElement focused = browser.switchTo().activeElement();
+            reached.add(focused.getTagName() + ":" + focused.getText());
+        }
+        assertThat(reached).anyMatch(r -> r.equals("button:Retry all failed")).anyMatch(r -> r.equals("button:Retry"));
     }
 
     @Test
