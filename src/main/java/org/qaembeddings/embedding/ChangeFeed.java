@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.qaembeddings.provider.Float32;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -333,12 +334,12 @@ public class ChangeFeed {
         byte[] vector = rs.getBytes("vector");
         List<Slot> slots = new ArrayList<>(2);
         if (vector != null) {
-            slots.add(new Slot(rs.getString("vector_setting"), Vectors.fromBytes(vector),
+            slots.add(new Slot(rs.getString("vector_setting"), Float32.decode(vector),
                     rs.getString("text_hash").equals(rs.getString("vector_text_hash"))));
         }
         byte[] previous = rs.getBytes("previous_vector");
         if (previous != null) {
-            previous(rs, Vectors.fromBytes(previous)).ifPresent(slots::add);
+            previous(rs, Float32.decode(previous)).ifPresent(slots::add);
         }
         return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false, rs.getString("question"),
                 rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), slots);

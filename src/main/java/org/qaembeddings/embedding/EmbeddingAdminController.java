@@ -12,6 +12,7 @@ import jakarta.validation.constraints.NotNull;
 
 import org.qaembeddings.system.BadRequestException;
 import org.qaembeddings.system.ConflictException;
+import org.qaembeddings.system.Paging;
 import org.qaembeddings.system.WorkBeganException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -72,8 +73,8 @@ class EmbeddingAdminController {
      * keeps those that will not be retried automatically.
      */
     @GetMapping("/api/embeddings/failed")
-    FailedPage failed(@RequestParam(defaultValue = "0") @Min(0) @Max(1_000_000) int page,
-            @RequestParam(defaultValue = "20") @Min(1) @Max(100) int size,
+    FailedPage failed(@RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
+            @RequestParam(defaultValue = Paging.DEFAULT_SIZE) @Min(1) @Max(Paging.MAX_SIZE) int size,
             @RequestParam(defaultValue = "false") boolean deadLettersOnly,
             @RequestParam(defaultValue = "false") boolean newestFirst) {
         return new FailedPage(embeddings.failed(page, size, deadLettersOnly, newestFirst), page, size, embeddings.maxRetries());

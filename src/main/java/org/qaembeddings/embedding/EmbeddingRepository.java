@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
+import org.qaembeddings.provider.Float32;
 import org.qaembeddings.provider.ProviderException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -260,7 +261,7 @@ class EmbeddingRepository {
         MapSqlParameterSource[] rows = completions.stream()
                 .map(c -> new MapSqlParameterSource()
                         .addValue("id", c.id()).addValue("hash", c.textHash()).addValue("claim", c.claim())
-                        .addValue("vector", Vectors.toBytes(c.vector())).addValue("dimensions", c.vector().length)
+                        .addValue("vector", Float32.encode(c.vector())).addValue("dimensions", c.vector().length)
                         .addValue("model", setting.model()).addValue("setting", setting.key()).addValue("now", toDb(now)))
                 .toArray(MapSqlParameterSource[]::new);
         // a vector of another setting is kept as the previous one (a switch back then costs nothing);
@@ -456,7 +457,7 @@ class EmbeddingRepository {
                             rs.getString("setting_model"), rs.getInt("setting_dimensions"), rs.getString("text_template"));
                     return new EmbeddingDetail(s.status(), s.model(), s.dimensions(), s.attempts(), s.lastError(),
                             s.updatedAt(), setting, rs.getBoolean("vector_current"),
-                            vector == null ? null : Vectors.fromBytes(vector));
+                            vector == null ? null : Float32.decode(vector));
                 })
                 .optional();
     }

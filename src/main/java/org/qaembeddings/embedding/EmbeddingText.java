@@ -1,9 +1,6 @@
 package org.qaembeddings.embedding;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import org.qaembeddings.system.Sha256;
 
 /**
  * The text that is embedded for a pair, and its hash. The hash is the compare-and-set key of the
@@ -48,12 +45,7 @@ final class EmbeddingText {
     }
 
     static String hash(String text) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hex(text);
     }
 
     String hash(String question, String answer) {

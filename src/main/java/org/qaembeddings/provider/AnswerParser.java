@@ -1,8 +1,5 @@
 package org.qaembeddings.provider;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -133,10 +130,7 @@ final class AnswerParser {
             if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
                 throw invalid("embedding " + item + " holds a value that is not a number");
             }
-            float f = (float) p.getDoubleValue();
-            if (!Float.isFinite(f)) {
-                throw invalid("embedding " + item + " holds a value that is not finite");
-            }
+            float f = finite((float) p.getDoubleValue(), item);
             if (n == values.length) {
                 values = Arrays.copyOf(values, n * 2); // bounded: the body itself is
             }
@@ -146,6 +140,13 @@ final class AnswerParser {
             throw invalid("embedding " + item + " is not a non-empty array of numbers");
         }
         return Arrays.copyOf(values, n);
+    }
+
+    private static float finite(float f, int item) {
+        if (!Float.isFinite(f)) {
+            throw invalid("embedding " + item + " holds a value that is not finite");
+        }
+        return f;
     }
 
     /** OpenAI's base64 form: the float32 values, little-endian, one after the other. */
@@ -159,13 +160,9 @@ final class AnswerParser {
         if (bytes.length == 0 || bytes.length % Float.BYTES != 0) {
             throw invalid("embedding " + item + " is base64 of " + bytes.length + " bytes, not of float32 values");
         }
-        FloatBuffer floats = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] vector = new float[floats.remaining()];
-        floats.get(vector);
+        float[] vector = Float32.decode(bytes);
         for (float f : vector) {
-            if (!Float.isFinite(f)) {
-                throw invalid("embedding " + item + " holds a value that is not finite");
-            }
+            finite(f, item);
         }
         return vector;
     }

@@ -7,6 +7,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
+import org.qaembeddings.system.Paging;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -24,9 +25,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/qa-pairs")
 class QaController {
 
-    static final int MAX_PAGE_SIZE = 100;
-    /** Deep offsets are slow and nobody pages to them; the cap keeps OFFSET arithmetic far from overflow. */
-    static final int MAX_PAGE = 1_000_000;
 
     private final QaService service;
 
@@ -47,8 +45,8 @@ class QaController {
     }
 
     @GetMapping
-    QaPage list(@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
-            @RequestParam(defaultValue = "20") @Min(1) @Max(MAX_PAGE_SIZE) int size) {
+    QaPage list(@RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
+            @RequestParam(defaultValue = Paging.DEFAULT_SIZE) @Min(1) @Max(Paging.MAX_SIZE) int size) {
         return service.list(page, size);
     }
 

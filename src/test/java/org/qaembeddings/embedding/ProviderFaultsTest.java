@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.qaembeddings.provider.Float32;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.json.JsonMapper;
@@ -149,7 +150,7 @@ class ProviderFaultsTest extends ClockDrivenTest {
             if ("COMPLETED".equals(row.get("status"))) {
                 completed++;
                 float[] expected = FakeOpenAiServer.vectorFor("Question: " + row.get("question") + "\nAnswer: a", DIMENSIONS);
-                assertThat(Vectors.fromBytes((byte[]) row.get("vector"))).as("vector of " + row.get("question")).containsExactly(expected);
+                assertThat(Float32.decode((byte[]) row.get("vector"))).as("vector of " + row.get("question")).containsExactly(expected);
             } else if ("FAILED".equals(row.get("status"))
                     && ("PERMANENT".equals(row.get("error_kind")) || attempts >= properties.maxRetries())) {
                 deadLetters++;
