@@ -33,7 +33,7 @@ class EmbeddingAdminController {
     }
 
     /** One page of failed rows. */
-    record FailedPage(List<EmbeddingRepository.FailedRow> items, int page, int size, int maxRetries) {
+    record FailedPage(List<EmbeddingReads.FailedRow> items, int page, int size, int maxRetries) {
     }
 
     private final EmbeddingService embeddings;

@@ -10,16 +10,16 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class EmbeddingController {
 
-    private final EmbeddingRepository repository;
+    private final EmbeddingReads reads;
     private final EmbeddingService embeddings;
 
-    EmbeddingController(EmbeddingRepository repository, EmbeddingService embeddings) {
-        this.repository = repository;
+    EmbeddingController(EmbeddingReads reads, EmbeddingService embeddings) {
+        this.reads = reads;
         this.embeddings = embeddings;
     }
 
     @GetMapping("/api/qa-pairs/{id}/embedding")
     EmbeddingDetail embedding(@PathVariable UUID id) {
-        return repository.findDetail(id).map(d -> d.forSetting(embeddings.setting())).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
+        return reads.findDetail(id).map(d -> d.forSetting(embeddings.setting())).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
     }
 }

@@ -1,23 +1,16 @@
 package org.qaembeddings.embedding;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Collectors;
 
 import org.qaembeddings.provider.Float32;
-import org.qaembeddings.provider.ProviderException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -27,7 +20,9 @@ import static org.qaembeddings.system.Timestamps.fromDb;
 import static org.qaembeddings.system.Timestamps.toDb;
 
 /**
- * The qa_embedding table. Every write that finishes a row is a compare-and-set on the token of the
+ * The queue in the qa_embedding table: rows enter it, are claimed, and leave it completed, failed
+ * or handed back. (The counts are {@link EmbeddingCounts}'; what the API reads, {@link EmbeddingReads}'.)
+ * Every write that finishes a row is a compare-and-set on the token of the
  * claim it came from (a fenced claim): an edit hands the row back to PENDING, and any later claim
  * writes a token of its own, so a worker holding an older text finds its token gone.
  * Every method that moves rows between statuses also moves their counts in qa_embedding_count,
@@ -50,7 +45,7 @@ class EmbeddingRepository {
     }
 
     /** A claimed row handed back: FAILED, or PENDING again without losing an attempt. */
-    record Outcome(UUID id, long claim, String error, ProviderException.Kind kind, Instant nextAttemptAt) {
+    record Outcome(UUID id, long claim, String error, ErrorKind kind, Instant nextAttemptAt) {
     }
 
     /** Where one row stands, for callers that ask about specific pairs. */
@@ -58,24 +53,10 @@ class EmbeddingRepository {
     }
 
     /** A failed row as the failed-list shows it. */
-    record FailedRow(UUID qaPairId, String question, int attempts, String lastError, String errorKind, Instant nextAttemptAt,
-            Instant updatedAt) {
-    }
-
-    /** Counts for the health figures. */
-    record Stats(long pending, long processing, long completed, long failed, long deadLetters, Instant oldestPending) {
-    }
-
-    private static final String SUMMARY_COLUMNS =
-            "qa_pair_id, status, model, dimensions, attempts, last_error, updated_at";
     private static final String DUE = "status = 'PENDING' AND next_attempt_at <= :now";
     private static final String LEASE_EXPIRED = "status = 'PROCESSING' AND lease_until <= :now";
     private static final String RETRYABLE = "status = 'FAILED' AND error_kind = 'TRANSIENT'"
             + " AND attempts < :maxAttempts AND next_attempt_at <= :now";
-    private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
-
-    private static final int COUNT_SLOTS = 16;
-
     /** The row's vector was made by a setting, and not by {@code :setting}. */
     private static final String OF_ANOTHER_SETTING = "vector IS NOT NULL AND vector_setting IS NOT NULL AND vector_setting <> :setting";
 
@@ -85,9 +66,11 @@ class EmbeddingRepository {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final ChangeHorizon horizon;
+    private final EmbeddingCounts counts;
 
-    EmbeddingRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch, ChangeHorizon horizon) {
+    EmbeddingRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch, ChangeHorizon horizon, EmbeddingCounts counts) {
         this.jdbc = jdbc;
+        this.counts = counts;
         this.batch = batch;
         this.horizon = horizon;
     }
@@ -100,7 +83,7 @@ class EmbeddingRepository {
                 VALUES (:id, 'PENDING', :hash, :now, :now, 0, :now, %s)""".formatted(NEXT_CHANGE))
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
                 .update();
-        move(new Counts().add(EmbeddingStatus.PENDING, 1));
+        counts.move(new EmbeddingCounts.Delta().add(EmbeddingStatus.PENDING, 1));
     }
 
     /**
@@ -122,7 +105,7 @@ class EmbeddingRepository {
                  WHERE qa_pair_id = :id""".formatted(NEXT_CHANGE))
                 .param("id", id).param("hash", textHash).param("now", toDb(now))
                 .update();
-        move(new Counts().add(before.get(), -1).add(EmbeddingStatus.PENDING, 1));
+        counts.move(new EmbeddingCounts.Delta().add(before.get(), -1).add(EmbeddingStatus.PENDING, 1));
         return true;
     }
 
@@ -137,7 +120,7 @@ class EmbeddingRepository {
             jdbc.sql("INSERT INTO qa_pair_deletion (change_seq, qa_pair_id, deleted_at) VALUES (%s, :id, :now)"
                             .formatted(NEXT_CHANGE))
                     .param("id", id).param("now", toDb(now)).update();
-            move(new Counts().add(status, -1));
+            counts.move(new EmbeddingCounts.Delta().add(status, -1));
         });
     }
 
@@ -164,7 +147,7 @@ class EmbeddingRepository {
                  WHERE status = 'PROCESSING' AND lease_until <= :now AND lease_expiries + 1 >= :maxAttempts""")
                 .param("now", toDb(now)).param("maxAttempts", maxAttempts)
                 .update();
-        Counts moved = new Counts().add(EmbeddingStatus.PROCESSING, -exhausted).add(EmbeddingStatus.FAILED, exhausted);
+        EmbeddingCounts.Delta moved = new EmbeddingCounts.Delta().add(EmbeddingStatus.PROCESSING, -exhausted).add(EmbeddingStatus.FAILED, exhausted);
         // one ordered index probe per kind of work, the rare kinds first (they have waited longest);
         // an OR of the three would sort every due row on every claim
         return claim(List.of(LEASE_EXPIRED + " ORDER BY lease_until", RETRYABLE + " ORDER BY next_attempt_at",
@@ -175,14 +158,14 @@ class EmbeddingRepository {
     /** The retry endpoint's claim: failed rows of either kind, under the attempt limit, past their backoff. */
     List<Claimed> claimFailed(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
         return claim(List.of("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now ORDER BY next_attempt_at"),
-                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, new Counts());
+                Map.of("now", toDb(now), "maxAttempts", maxAttempts), now, leaseUntil, limit, new EmbeddingCounts.Delta());
     }
 
     /** The batch endpoint's claim: the named rows that lack a vector and no live worker holds. */
     List<Claimed> claimIds(Collection<UUID> ids, Instant now, Instant leaseUntil) {
         return claim(List.of("qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)"
                         + " ORDER BY next_attempt_at"),
-                Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size(), new Counts());
+                Map.of("ids", ids, "now", toDb(now)), now, leaseUntil, ids.size(), new EmbeddingCounts.Delta());
     }
 
     /**
@@ -193,7 +176,7 @@ class EmbeddingRepository {
     List<Claimed> claimForSetting(Collection<UUID> ids, String setting, Instant now, Instant leaseUntil) {
         return claim(List.of("qa_pair_id IN (:ids) AND status = 'COMPLETED'"
                         + " AND (vector_setting IS NULL OR vector_setting <> :setting) ORDER BY next_attempt_at"),
-                Map.of("ids", ids, "setting", setting), now, leaseUntil, ids.size(), new Counts());
+                Map.of("ids", ids, "setting", setting), now, leaseUntil, ids.size(), new EmbeddingCounts.Delta());
     }
 
     /**
@@ -204,7 +187,7 @@ class EmbeddingRepository {
      * its count afresh.
      */
     private List<Claimed> claim(List<String> conditions, Map<String, Object> params, Instant now, Instant leaseUntil,
-            int limit, Counts moved) {
+            int limit, EmbeddingCounts.Delta moved) {
         List<UUID> ids = new ArrayList<>();
         for (String condition : conditions) {
             if (ids.size() == limit) {
@@ -218,7 +201,7 @@ class EmbeddingRepository {
                     });
         }
         if (ids.isEmpty()) {
-            move(moved);
+            counts.move(moved);
             return List.of();
         }
         long claim = ThreadLocalRandom.current().nextLong();
@@ -231,7 +214,7 @@ class EmbeddingRepository {
                  WHERE qa_pair_id IN (:ids)""")
                 .param("lease", toDb(leaseUntil)).param("now", toDb(now)).param("ids", ids).param("claim", claim)
                 .update();
-        move(moved);
+        counts.move(moved);
         return jdbc.sql("""
                 SELECT q.id, q.question, q.answer, e.attempts
                   FROM qa_pair q JOIN qa_embedding e ON e.qa_pair_id = q.id
@@ -279,7 +262,7 @@ class EmbeddingRepository {
                  WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim"""
                 .formatted(OF_ANOTHER_SETTING, NEXT_CHANGE), rows));
         int n = count(written);
-        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
+        counts.move(new EmbeddingCounts.Delta().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));
         return written;
     }
 
@@ -291,7 +274,7 @@ class EmbeddingRepository {
                        lease_until = NULL, updated_at = :now
                  WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim""",
                 params(outcomes, now))));
-        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
+        counts.move(new EmbeddingCounts.Delta().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.FAILED, n));
         return n;
     }
 
@@ -303,72 +286,8 @@ class EmbeddingRepository {
                        lease_until = NULL, attempts = attempts - 1, updated_at = :now
                  WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim""",
                 params(outcomes, now))));
-        move(new Counts().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
+        counts.move(new EmbeddingCounts.Delta().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.PENDING, n));
         return n;
-    }
-
-    /** Changes of the per-status counts made by one statement or transaction. */
-    static final class Counts {
-        private final Map<EmbeddingStatus, Long> deltas = new EnumMap<>(EmbeddingStatus.class);
-
-        Counts add(EmbeddingStatus status, long delta) {
-            deltas.merge(status, delta, Long::sum);
-            return this;
-        }
-    }
-
-    /** The statuses in the enum's order, as SQL: the one order in which count rows are locked. */
-    private static final String IN_ENUM_ORDER = Arrays.stream(EmbeddingStatus.values())
-            .map(st -> "WHEN '" + st.name() + "' THEN " + st.ordinal())
-            .collect(Collectors.joining(" ", "CASE status ", " END"));
-
-    /** Applies the counts, in the enum's order, to one random slot per status. */
-    private void move(Counts counts) {
-        int slot = ThreadLocalRandom.current().nextInt(COUNT_SLOTS);
-        counts.deltas.forEach((status, delta) -> {
-            if (delta != 0) {
-                jdbc.sql("UPDATE qa_embedding_count SET n = n + :delta WHERE status = :status AND slot = :slot")
-                        .param("delta", delta).param("status", status.name()).param("slot", slot)
-                        .update();
-            }
-        });
-    }
-
-    /**
-     * Sets the counts from the rows themselves, and returns how far they were off. Locking every
-     * count row first makes the result exact: transactions that moved rows but not yet their
-     * counts are not seen here, and add their counts after this. The locks are taken in the order
-     * {@link #move} takes them (the enum's order, then the slot), so a recount at one node's
-     * start-up and another node's moves wait for each other instead of deadlocking.
-     */
-    Map<EmbeddingStatus, Long> recount() {
-        jdbc.sql("SELECT n FROM qa_embedding_count ORDER BY " + IN_ENUM_ORDER + ", slot FOR UPDATE").query(Long.class).list();
-        Map<EmbeddingStatus, Long> before = counts();
-        Map<EmbeddingStatus, Long> actual = new EnumMap<>(EmbeddingStatus.class);
-        jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
-                .query(rs -> {
-                    actual.put(EmbeddingStatus.valueOf(rs.getString("status")), rs.getLong("n"));
-                });
-        Map<EmbeddingStatus, Long> drift = new EnumMap<>(EmbeddingStatus.class);
-        for (EmbeddingStatus status : EmbeddingStatus.values()) {
-            long off = before.getOrDefault(status, 0L) - actual.getOrDefault(status, 0L);
-            if (off != 0) {
-                drift.put(status, off);
-                jdbc.sql("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END WHERE status = :status")
-                        .param("n", actual.getOrDefault(status, 0L)).param("status", status.name())
-                        .update();
-            }
-        }
-        return drift;
-    }
-
-    private Map<EmbeddingStatus, Long> counts() {
-        Map<EmbeddingStatus, Long> counts = new EnumMap<>(EmbeddingStatus.class);
-        jdbc.sql("SELECT status, SUM(n) AS n FROM qa_embedding_count GROUP BY status")
-                .query(rs -> {
-                    counts.put(EmbeddingStatus.valueOf(rs.getString("status")), rs.getLong("n"));
-                });
-        return counts;
     }
 
     private static MapSqlParameterSource[] params(List<Outcome> outcomes, Instant now) {
@@ -398,94 +317,4 @@ class EmbeddingRepository {
         return sum;
     }
 
-    Stats stats(int maxAttempts) {
-        Map<EmbeddingStatus, Long> counts = counts();
-        // DEAD_LETTER as two index-only counts: an OR of both would read the table's pages
-        long deadLetters = jdbc.sql("""
-                SELECT (SELECT COUNT(*) FROM qa_embedding WHERE status = 'FAILED' AND error_kind = 'PERMANENT')
-                     + (SELECT COUNT(*) FROM qa_embedding
-                         WHERE status = 'FAILED' AND error_kind = 'TRANSIENT' AND attempts >= :maxAttempts)""")
-                .param("maxAttempts", maxAttempts).query(Long.class).single();
-        // one index probe per status; MIN over both statuses at once would scan
-        Instant oldest = null;
-        for (String status : List.of("PENDING", "PROCESSING")) {
-            // a literal, not a parameter: only then can PostgreSQL use its partial index
-            Instant since = jdbc.sql("SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = '" + status + "'")
-                    .query((rs, n) -> Optional.ofNullable(fromDb(rs, "oldest"))).single().orElse(null);
-            if (since != null && (oldest == null || since.isBefore(oldest))) {
-                oldest = since;
-            }
-        }
-        return new Stats(counts.getOrDefault(EmbeddingStatus.PENDING, 0L), counts.getOrDefault(EmbeddingStatus.PROCESSING, 0L),
-                counts.getOrDefault(EmbeddingStatus.COMPLETED, 0L), counts.getOrDefault(EmbeddingStatus.FAILED, 0L),
-                deadLetters, oldest);
-    }
-
-    List<FailedRow> failed(int page, int size, boolean deadLettersOnly, boolean newestFirst, int maxAttempts) {
-        String direction = newestFirst ? " DESC" : "";
-        // a dead letter is not retried by itself: it has no next attempt to show
-        return jdbc.sql("SELECT e.qa_pair_id, p.question, e.attempts, e.last_error, e.error_kind, e.updated_at,"
-                        + " CASE WHEN " + DEAD_LETTER + " THEN NULL ELSE e.next_attempt_at END AS next_attempt_at"
-                        + " FROM (SELECT * FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
-                        + " ORDER BY updated_at" + direction + ", qa_pair_id" + direction + " LIMIT :limit OFFSET :offset) e"
-                        + " JOIN qa_pair p ON p.id = e.qa_pair_id"
-                        + " ORDER BY e.updated_at" + direction + ", e.qa_pair_id" + direction)
-                .param("maxAttempts", maxAttempts).param("limit", size).param("offset", (long) page * size)
-                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getString("question"),
-                        rs.getInt("attempts"), rs.getString("last_error"), rs.getString("error_kind"),
-                        fromDb(rs, "next_attempt_at"), fromDb(rs, "updated_at")))
-                .list();
-    }
-
-    /**
-     * A row's summary and vector, with the setting that made the vector; {@code current} says only
-     * that the vector is of the pair's current text ({@link EmbeddingDetail#forSetting} adds the setting).
-     */
-    Optional<EmbeddingDetail> findDetail(UUID id) {
-        return jdbc.sql("SELECT e.qa_pair_id, e.status, e.model, e.dimensions, e.attempts, e.last_error, e.updated_at,"
-                        + " e.vector, e.vector IS NOT NULL AND e.vector_text_hash = e.text_hash AS vector_current,"
-                        + " s.setting_key, s.provider, s.model AS setting_model, s.dimensions AS setting_dimensions,"
-                        + " s.text_template"
-                        + " FROM qa_embedding e LEFT JOIN embedding_setting s ON s.setting_key = e.vector_setting"
-                        + " WHERE e.qa_pair_id = :id")
-                .param("id", id)
-                .query((rs, n) -> {
-                    EmbeddingSummary s = summary(rs);
-                    byte[] vector = s.status() == EmbeddingStatus.COMPLETED ? rs.getBytes("vector") : null;
-                    String key = rs.getString("setting_key");
-                    EmbeddingSetting setting = key == null ? null : new EmbeddingSetting(key, rs.getString("provider"),
-                            rs.getString("setting_model"), rs.getInt("setting_dimensions"), rs.getString("text_template"));
-                    return new EmbeddingDetail(s.status(), s.model(), s.dimensions(), s.attempts(), s.lastError(),
-                            s.updatedAt(), setting, rs.getBoolean("vector_current"),
-                            vector == null ? null : Float32.decode(vector));
-                })
-                .optional();
-    }
-
-    Map<UUID, EmbeddingSummary> findSummaries(Collection<UUID> ids) {
-        Map<UUID, EmbeddingSummary> out = new HashMap<>();
-        if (ids.isEmpty()) {
-            return out;
-        }
-        jdbc.sql("SELECT " + SUMMARY_COLUMNS + " FROM qa_embedding WHERE qa_pair_id IN (:ids)")
-                .param("ids", ids)
-                .query(rs -> {
-                    out.put(rs.getObject("qa_pair_id", UUID.class), summary(rs));
-                });
-        return out;
-    }
-
-    /** A row's summary; model and width are those of a current vector (an edited pair's old one is not shown). */
-    private static EmbeddingSummary summary(ResultSet rs) throws SQLException {
-        EmbeddingStatus status = EmbeddingStatus.valueOf(rs.getString("status"));
-        int dimensions = rs.getInt("dimensions");
-        Integer knownDimensions = rs.wasNull() || status != EmbeddingStatus.COMPLETED ? null : dimensions;
-        return new EmbeddingSummary(
-                status,
-                status == EmbeddingStatus.COMPLETED ? rs.getString("model") : null,
-                knownDimensions,
-                rs.getInt("attempts"),
-                rs.getString("last_error"),
-                fromDb(rs, "updated_at"));
-    }
 }

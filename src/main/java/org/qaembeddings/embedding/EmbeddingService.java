@@ -30,15 +30,19 @@ public class EmbeddingService {
     private static final Logger log = LoggerFactory.getLogger(EmbeddingService.class);
 
     private final EmbeddingRepository repository;
+    private final EmbeddingCounts counts;
+    private final EmbeddingReads reads;
     private final EmbeddingWorker worker;
     private final EmbeddingProperties properties;
     private final EmbeddingText text;
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
-    EmbeddingService(EmbeddingRepository repository, EmbeddingWorker worker, EmbeddingProperties properties,
-            ApplicationEventPublisher events, Clock clock) {
+    EmbeddingService(EmbeddingRepository repository, EmbeddingCounts counts, EmbeddingReads reads, EmbeddingWorker worker,
+            EmbeddingProperties properties, ApplicationEventPublisher events, Clock clock) {
         this.repository = repository;
+        this.counts = counts;
+        this.reads = reads;
         this.worker = worker;
         this.properties = properties;
         this.text = new EmbeddingText(properties.textTemplate());
@@ -86,18 +90,18 @@ public class EmbeddingService {
     @EventListener(ApplicationStartedEvent.class)
     @Transactional
     public void reconcileCounts() {
-        Map<EmbeddingStatus, Long> drift = repository.recount();
+        Map<EmbeddingStatus, Long> drift = counts.recount();
         if (!drift.isEmpty()) {
             log.warn("embedding status counts were off by {} (counted minus actual); corrected", drift);
         }
     }
 
     public Optional<EmbeddingSummary> summary(UUID id) {
-        return Optional.ofNullable(repository.findSummaries(List.of(id)).get(id));
+        return Optional.ofNullable(reads.findSummaries(List.of(id)).get(id));
     }
 
     public Map<UUID, EmbeddingSummary> summaries(Collection<UUID> ids) {
-        return repository.findSummaries(ids);
+        return reads.findSummaries(ids);
     }
 
     /**
@@ -138,7 +142,7 @@ public class EmbeddingService {
 
     public EmbeddingHealthStats getHealthStats() {
         Instant now = clock.instant();
-        EmbeddingRepository.Stats s = repository.stats(properties.maxRetries());
+        EmbeddingCounts.Stats s = counts.stats(properties.maxRetries());
         long finished = s.completed() + s.failed();
         Double successRate = finished == 0 ? null : (double) s.completed() / finished;
         Long age = s.oldestPending() == null ? null
@@ -148,8 +152,8 @@ public class EmbeddingService {
                 worker.circuitState());
     }
 
-    List<EmbeddingRepository.FailedRow> failed(int page, int size, boolean deadLettersOnly, boolean newestFirst) {
-        return repository.failed(page, size, deadLettersOnly, newestFirst, properties.maxRetries());
+    List<EmbeddingReads.FailedRow> failed(int page, int size, boolean deadLettersOnly, boolean newestFirst) {
+        return reads.failed(page, size, deadLettersOnly, newestFirst, properties.maxRetries());
     }
 
     int maxRetries() {

@@ -476,7 +476,7 @@ public class EmbeddingWorker {
         items.forEach(i -> failedUncharged.remove(i.id()));
         Instant now = clock.instant();
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.claim(), message, e.kind(),
+                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.claim(), message, ErrorKind.of(e.kind()),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
         int failedRows = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));

@@ -34,6 +34,10 @@ abstract class ClockDrivenTest extends DatabaseTest {
     @Autowired
     EmbeddingRepository repository;
     @Autowired
+    EmbeddingCounts counts;
+    @Autowired
+    EmbeddingReads reads;
+    @Autowired
     EmbeddingProvider provider;
     @Autowired
     TransactionTemplate transactions;
@@ -56,7 +60,7 @@ abstract class ClockDrivenTest extends DatabaseTest {
     void clockDrivenWorker() {
         clock = new MutableClock(T0);
         worker = newWorker(clock);
-        service = new EmbeddingService(repository, worker, properties, events, clock);
+        service = new EmbeddingService(repository, counts, reads, worker, properties, events, clock);
         requestTimes = new CopyOnWriteArrayList<>();
     }
 

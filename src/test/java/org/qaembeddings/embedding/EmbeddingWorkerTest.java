@@ -56,7 +56,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
     }
 
     private float[] storedVector(UUID id) {
-        return repository.findDetail(id).orElseThrow().vector();
+        return reads.findDetail(id).orElseThrow().vector();
     }
 
     private static String text(String question, String answer) {
@@ -160,7 +160,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(worker().pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
-        assertThat(repository.findDetail(id).orElseThrow().attempts()).as("the call lost to the crash is not charged")
+        assertThat(reads.findDetail(id).orElseThrow().attempts()).as("the call lost to the crash is not charged")
                 .isEqualTo(1);
     }
 
@@ -175,7 +175,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         assertThat(status(id)).as("three lost leases with max-retries 3").isEqualTo("PROCESSING");
         transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
 
-        EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+        EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
         assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
         assertThat(detail.attempts()).as("none of the lost calls was charged").isEqualTo(1);
         assertThat(detail.lastError()).contains("lease expired");
@@ -191,7 +191,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
 
         assertThat(worker.pollOnce()).isEqualTo(1);
 
-        EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+        EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
         assertThat(detail.status()).as("a key every request fails with is not the row's fault").isEqualTo(EmbeddingStatus.PENDING);
         assertThat(detail.attempts()).isZero();
         assertThat(detail.lastError()).contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
@@ -205,7 +205,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         clock.advance(Duration.ofSeconds(2));
         assertThat(worker.pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
-        assertThat(repository.findDetail(id).orElseThrow().attempts()).isEqualTo(1);
+        assertThat(reads.findDetail(id).orElseThrow().attempts()).isEqualTo(1);
         assertThat(service.getHealthStats().pausedReason()).isNull();
     }
 
@@ -223,7 +223,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         updatePair(id, "Will work?", "b");
 
         assertThat(status(id)).isEqualTo("PENDING");
-        assertThat(repository.findDetail(id).orElseThrow().attempts()).isZero();
+        assertThat(reads.findDetail(id).orElseThrow().attempts()).isZero();
         assertThat(worker().pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
     }

@@ -61,7 +61,7 @@ class FencedClaimTest extends ClockDrivenTest {
             releaseFirst.countDown();
             assertThat(lateCall.get(20, TimeUnit.SECONDS)).isEqualTo(2);
             for (UUID id : ids) {
-                EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+                EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
                 assertThat(detail.status()).as("the late answer changed nothing").isEqualTo(EmbeddingStatus.PROCESSING);
                 assertThat(detail.lastError()).isNull();
                 assertThat(detail.vector()).isNull();
@@ -74,7 +74,7 @@ class FencedClaimTest extends ClockDrivenTest {
             threads.shutdownNow();
         }
         for (UUID id : ids) {
-            EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+            EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
             assertThat(detail.status()).as("the second claim's result stands").isEqualTo(EmbeddingStatus.COMPLETED);
             assertThat(detail.attempts()).as("the call lost with the first lease is not charged")
                     .isEqualTo(1);

@@ -77,7 +77,7 @@ class HostileAnswersTest extends ClockDrivenTest {
         runFor(Duration.ofSeconds(61), Duration.ofSeconds(1));
 
         for (UUID id : ids) {
-            EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+            EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
             assertThat(detail.status()).as("every pair, once the provider is back").isEqualTo(EmbeddingStatus.COMPLETED);
             assertThat(detail.attempts()).isEqualTo(1);
         }
@@ -96,7 +96,7 @@ class HostileAnswersTest extends ClockDrivenTest {
         worker.pollOnce();
 
         assertThat(rowsWithStatus("COMPLETED")).isEqualTo(PAIRS);
-        EmbeddingDetail detail = repository.findDetail(poison).orElseThrow();
+        EmbeddingDetail detail = reads.findDetail(poison).orElseThrow();
         assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
         assertThat(detail.attempts()).isEqualTo(1);
         assertThat(detail.lastError()).contains("invalid provider response");
@@ -106,7 +106,7 @@ class HostileAnswersTest extends ClockDrivenTest {
         runFor(Duration.ofMinutes(5), Duration.ofSeconds(1));
 
         // alone, each retry is judged by the probe beside it: answered, so the row is charged again
-        detail = repository.findDetail(poison).orElseThrow();
+        detail = reads.findDetail(poison).orElseThrow();
         assertThat(detail.attempts()).isEqualTo(3);
         assertThat(service.getHealthStats().deadLetterCount()).isEqualTo(1);
         assertThat(service.getHealthStats().pausedReason()).isNull();

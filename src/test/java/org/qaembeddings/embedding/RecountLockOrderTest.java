@@ -31,6 +31,8 @@ class RecountLockOrderTest extends DatabaseTest {
     @Autowired
     EmbeddingRepository repository;
     @Autowired
+    EmbeddingCounts counts;
+    @Autowired
     TransactionTemplate transactions;
     @Autowired
     Environment environment;
@@ -51,7 +53,7 @@ class RecountLockOrderTest extends DatabaseTest {
             move.executeUpdate("UPDATE qa_embedding_count SET n = n - 1 WHERE status = 'PENDING' AND slot = 0");
 
             CompletableFuture<Map<EmbeddingStatus, Long>> recount = CompletableFuture.supplyAsync(
-                    () -> transactions.execute(tx -> repository.recount()));
+                    () -> transactions.execute(tx -> counts.recount()));
             await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.sql("""
                     SELECT COUNT(*) FROM pg_stat_activity
                      WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT n FROM qa_embedding_count%'""")

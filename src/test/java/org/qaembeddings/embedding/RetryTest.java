@@ -55,7 +55,7 @@ class RetryTest extends ClockDrivenTest {
     private static final String GARBLED = "answer garbled by the provider";
 
     private EmbeddingDetail detail(UUID id) {
-        return repository.findDetail(id).orElseThrow();
+        return reads.findDetail(id).orElseThrow();
     }
 
     private Instant nextAttemptAt(UUID id) {
@@ -111,8 +111,8 @@ class RetryTest extends ClockDrivenTest {
         assertThat(service.retryFailedEmbeddings()).isEqualTo(new BatchResult(0, 0, List.of()));
         assertThat(service.retryFailedEmbeddings(5)).isEqualTo(new BatchResult(0, 0, List.of()));
         assertThat(requestTimes).hasSize(10);
-        List<EmbeddingRepository.FailedRow> deadLetters = service.failed(0, 20, true, false);
-        assertThat(deadLetters).extracting(EmbeddingRepository.FailedRow::qaPairId).containsExactly(id);
+        List<EmbeddingReads.FailedRow> deadLetters = service.failed(0, 20, true, false);
+        assertThat(deadLetters).extracting(EmbeddingReads.FailedRow::qaPairId).containsExactly(id);
         Api.Response listed = api.get("/api/embeddings/failed?deadLettersOnly=true");
         assertThat(listed.json().path("items").get(0).path("qaPairId").asString()).isEqualTo(id.toString());
         assertThat(listed.json().path("items").get(0).path("attempts").asInt()).isEqualTo(5);

@@ -110,8 +110,8 @@ class SettingSwitchTest extends ClockDrivenTest {
             assertThat(column(id, "status")).isEqualTo("COMPLETED");
             assertThat(column(id, "vector_setting")).isEqualTo(next.setting().key());
             assertThat(column(id, "text_hash")).isEqualTo(EmbeddingText.hash(newText("Switch " + i + "?", "answer " + i)));
-            assertThat(repository.findDetail(id).orElseThrow().forSetting(next.setting()).current()).isTrue();
-            assertThat(repository.findDetail(id).orElseThrow().vector())
+            assertThat(reads.findDetail(id).orElseThrow().forSetting(next.setting()).current()).isTrue();
+            assertThat(reads.findDetail(id).orElseThrow().vector())
                     .containsExactly(FakeOpenAiServer.vectorFor(newText("Switch " + i + "?", "answer " + i), DIMENSIONS));
         }
 
@@ -148,7 +148,7 @@ class SettingSwitchTest extends ClockDrivenTest {
         Reembedding pass = newReembedding(next, clock, changed);
         pass.begin(clock.instant());
         pass.pollOnce();
-        EmbeddingService nextService = new EmbeddingService(repository, next, changed, events, clock);
+        EmbeddingService nextService = new EmbeddingService(repository, counts, reads, next, changed, events, clock);
         EmbeddingScheduler scheduler = new EmbeddingScheduler(next, pass, changed);
         UUID added = insertPair("Added during the switch?", "yes");
         transactions.executeWithoutResult(tx -> {
@@ -281,7 +281,7 @@ class SettingSwitchTest extends ClockDrivenTest {
         assertThat(OPENAI.requests()).hasSize(1);
         ids.forEach(id -> assertThat(column(id, "previous_setting")).isEqualTo(worker.setting().key()));
         // edited under the new setting: its kept vector is of a text it no longer has
-        EmbeddingService nextService = new EmbeddingService(repository, next, changed, events, clock);
+        EmbeddingService nextService = new EmbeddingService(repository, counts, reads, next, changed, events, clock);
         transactions.executeWithoutResult(tx -> {
             jdbc.sql("UPDATE qa_pair SET answer = 'edited' WHERE id = :id").param("id", ids.get(1)).update();
             nextService.requestIfTextChanged(ids.get(1), "Switch 1?", "edited", clock.instant());
@@ -293,13 +293,13 @@ class SettingSwitchTest extends ClockDrivenTest {
 
         assertThat(OPENAI.allInputs()).as("only the edited pair is embedded again")
                 .containsExactly("Question: Switch 1?\nAnswer: edited");
-        assertThat(repository.findDetail(ids.get(0)).orElseThrow().vector()).as("the kept vector, back")
+        assertThat(reads.findDetail(ids.get(0)).orElseThrow().vector()).as("the kept vector, back")
                 .containsExactly(FakeOpenAiServer.vectorFor("Question: Switch 0?\nAnswer: answer 0", DIMENSIONS));
         for (UUID id : ids) {
             assertThat(column(id, "vector_setting")).isEqualTo(worker.setting().key());
             assertThat(column(id, "previous_setting")).as("the other setting's vector is kept in turn")
                     .isEqualTo(next.setting().key());
-            assertThat(repository.findDetail(id).orElseThrow().forSetting(worker.setting()).current()).isTrue();
+            assertThat(reads.findDetail(id).orElseThrow().forSetting(worker.setting()).current()).isTrue();
         }
         assertThat(column(ids.get(0), "text_hash")).isEqualTo(EmbeddingText.hash("Question: Switch 0?\nAnswer: answer 0"));
     }

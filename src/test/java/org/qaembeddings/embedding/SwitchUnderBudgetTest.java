@@ -34,7 +34,7 @@ class SwitchUnderBudgetTest extends ClockDrivenTest {
         assertThat(pass.progress().state()).isEqualTo("RUNNING");
         assertThat(pass.pollOnce()).as("no call under a spent budget").isZero();
         assertThat(OPENAI.requests()).isEmpty();
-        ids.forEach(id -> assertThat(repository.findDetail(id).orElseThrow().status()).isEqualTo(EmbeddingStatus.COMPLETED));
+        ids.forEach(id -> assertThat(reads.findDetail(id).orElseThrow().status()).isEqualTo(EmbeddingStatus.COMPLETED));
 
         clock.advance(Duration.ofDays(1));
 

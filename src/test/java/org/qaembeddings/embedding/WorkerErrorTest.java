@@ -60,7 +60,7 @@ class WorkerErrorTest extends ClockDrivenTest {
     void anErrorInAPollHandsTheRowsBackAndTheThreadPollsOn() {
         FailingOnce failing = new FailingOnce(clock);
         worker = newWorker(failing);
-        service = new EmbeddingService(repository, worker, properties, events, failing);
+        service = new EmbeddingService(repository, counts, reads, worker, properties, events, failing);
         EmbeddingScheduler scheduler = new EmbeddingScheduler(worker, newReembedding(worker, failing, properties), properties);
         List<UUID> ids = List.of(insertPair("Error one?", "a"), insertPair("Error two?", "b"), insertPair("Error three?", "c"));
 
@@ -70,7 +70,7 @@ class WorkerErrorTest extends ClockDrivenTest {
 
         assertThat(OPENAI.requests()).as("the batch was sent before the Error").hasSize(1);
         for (UUID id : ids) {
-            EmbeddingDetail detail = repository.findDetail(id).orElseThrow();
+            EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
             assertThat(detail.status()).as("handed back at once, not left to its lease").isEqualTo(EmbeddingStatus.PENDING);
             assertThat(detail.attempts()).as("no attempt charged").isZero();
         }
@@ -80,7 +80,7 @@ class WorkerErrorTest extends ClockDrivenTest {
         assertThat(scheduler.pollOnceSafely()).isEqualTo(3);
 
         for (UUID id : ids) {
-            assertThat(repository.findDetail(id).orElseThrow().status()).isEqualTo(EmbeddingStatus.COMPLETED);
+            assertThat(reads.findDetail(id).orElseThrow().status()).isEqualTo(EmbeddingStatus.COMPLETED);
         }
         assertThat(service.getHealthStats().pausedReason()).as("cleared by a poll that succeeded").isNull();
         assertThat(service.workerFailure()).isEmpty();
