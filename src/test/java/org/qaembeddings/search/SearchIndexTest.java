@@ -56,6 +56,15 @@ class SearchIndexTest {
     }
 
     @Test
+    void graphIsSearchedWiderAsItGrows() {
+        assertThat(SearchIndex.candidates(10, 0)).isEqualTo(SearchIndex.KNN_CANDIDATES);
+        assertThat(SearchIndex.candidates(10, 200_000)).isEqualTo(100);
+        assertThat(SearchIndex.candidates(10, 1_000_000)).isEqualTo(400);
+        assertThat(SearchIndex.candidates(10, 100_000_000)).isEqualTo(SearchIndex.MAX_KNN_CANDIDATES);
+        assertThat(SearchIndex.candidates(150, 0)).as("never fewer than the hits asked for").isEqualTo(150);
+    }
+
+    @Test
     void aReopenedIndexKeepsItsDocumentsAndTheChangePositionOfItsLastCommit() throws IOException {
         UUID id = UUID.randomUUID();
         ChangeFeed.Position position = new ChangeFeed.Position(42, List.of(new ChangeFeed.Gap(40, 41, 7)));
@@ -88,6 +97,8 @@ class SearchIndexTest {
             }
             index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
             assertThat(index.segments()).isEqualTo(3);
+            assertThat(index.vectorCount("m", 8)).as("the vectors of all segments: what the graph's search width grows with")
+                    .isEqualTo(30);
 
             index.caughtUp();
             await().atMost(Duration.ofSeconds(30)).until(index::compacted);
