@@ -1,5 +1,6 @@
 package org.qaembeddings.embedding;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -33,7 +34,22 @@ class EmbeddingAdminController {
     }
 
     /** One page of failed rows. */
-    record FailedPage(List<EmbeddingReads.FailedRow> items, int page, int size, int maxRetries) {
+    record FailedPage(List<FailedEmbedding> items, int page, int size, int maxRetries) {
+    }
+
+    /**
+     * A failed row as the API shows it.
+     *
+     * @param errorKind TRANSIENT (retried with backoff until the attempts run out) or PERMANENT
+     * @param nextAttemptAt when it is retried by itself; null for a dead letter
+     */
+    record FailedEmbedding(UUID qaPairId, String question, int attempts, String lastError, String errorKind,
+            Instant nextAttemptAt, Instant updatedAt) {
+
+        static FailedEmbedding of(EmbeddingReads.FailedRow row) {
+            return new FailedEmbedding(row.qaPairId(), row.question(), row.attempts(), row.lastError(), row.errorKind(),
+                    row.nextAttemptAt(), row.updatedAt());
+        }
     }
 
     private final EmbeddingService embeddings;
@@ -77,7 +93,9 @@ class EmbeddingAdminController {
             @RequestParam(defaultValue = Paging.DEFAULT_SIZE) @Min(1) @Max(Paging.MAX_SIZE) int size,
             @RequestParam(defaultValue = "false") boolean deadLettersOnly,
             @RequestParam(defaultValue = "false") boolean newestFirst) {
-        return new FailedPage(embeddings.failed(page, size, deadLettersOnly, newestFirst), page, size, embeddings.maxRetries());
+        List<FailedEmbedding> items = embeddings.failed(page, size, deadLettersOnly, newestFirst).stream()
+                .map(FailedEmbedding::of).toList();
+        return new FailedPage(items, page, size, embeddings.maxRetries());
     }
 
     /** The latest switch of embedding setting: from which to which, how far. */
