@@ -134,7 +134,9 @@
     };
     const plot = height - bottom;
     element('line', {x1: left, y1: plot, x2: width, y2: plot, class: 'axis'});
-    element('text', {x: left - 4, y: 10, class: 'tick', 'text-anchor': 'end'}, usd(top));
+    if (top > 0) {
+      element('text', {x: left - 4, y: 10, class: 'tick', 'text-anchor': 'end'}, usd(top));
+    }
     element('text', {x: left - 4, y: plot, class: 'tick', 'text-anchor': 'end'}, '$0');
     days.forEach((day, i) => {
       let y = plot;
