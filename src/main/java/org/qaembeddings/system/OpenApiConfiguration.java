@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -13,7 +14,6 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
 import io.swagger.v3.oas.models.media.MediaType;
-import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
@@ -69,7 +69,9 @@ class OpenApiConfiguration {
     }
 
     private static Schema<?> problemSchema() {
-        return new ObjectSchema()
+        // a plain schema of type object: ObjectSchema would write its example as one string
+        // OpenAPI 3.1 writes the types as a set
+        return new Schema<Object>().type("object").types(Set.of("object"))
                 .description("RFC 9457 problem details")
                 .addProperty("type", new StringSchema().description("a URI naming the kind of problem"))
                 .addProperty("title", new StringSchema())

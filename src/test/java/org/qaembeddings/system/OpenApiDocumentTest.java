@@ -66,7 +66,10 @@ class OpenApiDocumentTest extends DatabaseTest {
         assertThat(doc.path("components").path("securitySchemes").path("adminKey").path("scheme").asString()).isEqualTo("bearer");
         assertThat(doc.path("components").path("schemas").path("QaRequest").path("example").path("question").asString())
                 .isNotBlank();
-        assertThat(doc.path("components").path("schemas").path("Problem").path("properties").path("detail").isObject()).isTrue();
+        JsonNode problem = doc.path("components").path("schemas").path("Problem");
+        assertThat(problem.path("properties").path("detail").isObject()).isTrue();
+        assertThat(problem.path("type").asString()).isEqualTo("object");
+        assertThat(problem.path("example").path("status").asInt()).as("the example is JSON, not a string").isEqualTo(400);
         doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
             String name = op.getKey() + " " + path.getKey();
             JsonNode operation = op.getValue();
