@@ -147,32 +147,39 @@ public class CostService {
     public BudgetStatus budget(Instant now) {
         CostProperties.Budget budget = properties.budget();
         LocalDate day = now.atZone(budget.zone()).toLocalDate();
-        // the bucket that holds now ends up to 15 minutes after it
-        Instant end = now.plusSeconds(BUCKET_SECONDS);
-        BigDecimal today = repository.spent(day.atStartOfDay(budget.zone()).toInstant(), end);
-        BigDecimal month = repository.spent(day.withDayOfMonth(1).atStartOfDay(budget.zone()).toInstant(), end);
-        return new BudgetStatus(budget.zone(), day, budget.dailyUsd(), plain(today), budget.monthlyUsd(), plain(month));
+        return new BudgetStatus(budget.zone(), day, budget.dailyUsd(), spentSince(day, now), budget.monthlyUsd(),
+                spentSince(day.withDayOfMonth(1), now));
     }
 
-    private static BigDecimal plain(BigDecimal usd) {
-        return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
-    }
-
-    /** Why provider calls must wait, when a configured budget is reached at {@code now}. */
+    /**
+     * Why provider calls must wait, when a configured budget is reached at {@code now}. Asked before
+     * every provider call: it sums only the periods that have a budget.
+     */
     public Optional<String> budgetExhausted(Instant now) {
         CostProperties.Budget budget = properties.budget();
-        if (budget.dailyUsd() == null && budget.monthlyUsd() == null) {
-            return Optional.empty();
+        LocalDate day = now.atZone(budget.zone()).toLocalDate();
+        if (budget.dailyUsd() != null) {
+            BigDecimal spent = spentSince(day, now);
+            if (spent.compareTo(budget.dailyUsd()) >= 0) {
+                return Optional.of("daily budget of " + budget.dailyUsd() + " USD reached (" + spent.toPlainString()
+                        + " USD spent on " + day + " " + budget.zone() + ")");
+            }
         }
-        BudgetStatus status = budget(now);
-        if (budget.dailyUsd() != null && status.todayUsd().compareTo(budget.dailyUsd()) >= 0) {
-            return Optional.of("daily budget of " + budget.dailyUsd() + " USD reached (" + status.todayUsd().toPlainString()
-                    + " USD spent on " + status.day() + " " + budget.zone() + ")");
-        }
-        if (budget.monthlyUsd() != null && status.monthUsd().compareTo(budget.monthlyUsd()) >= 0) {
-            return Optional.of("monthly budget of " + budget.monthlyUsd() + " USD reached (" + status.monthUsd().toPlainString()
-                    + " USD spent in " + status.day().toString().substring(0, 7) + " " + budget.zone() + ")");
+        if (budget.monthlyUsd() != null) {
+            BigDecimal spent = spentSince(day.withDayOfMonth(1), now);
+            if (spent.compareTo(budget.monthlyUsd()) >= 0) {
+                return Optional.of("monthly budget of " + budget.monthlyUsd() + " USD reached (" + spent.toPlainString()
+                        + " USD spent in " + day.toString().substring(0, 7) + " " + budget.zone() + ")");
+            }
         }
         return Optional.empty();
+    }
+
+    /** USD spent from the start of {@code first} in the budget's zone up to {@code now}, without trailing zeros. */
+    private BigDecimal spentSince(LocalDate first, Instant now) {
+        // the bucket that holds now ends up to 15 minutes after it
+        BigDecimal spent = repository.spent(first.atStartOfDay(properties.budget().zone()).toInstant(),
+                now.plusSeconds(BUCKET_SECONDS));
+        return spent.signum() == 0 ? BigDecimal.ZERO : spent.stripTrailingZeros();
     }
 }
