@@ -321,7 +321,8 @@ public class Reembedding implements InitializingBean {
             return;
         }
         nextEndCheck = now.plus(endCheck);
-        endCheck = endCheck.multipliedBy(2).compareTo(MAX_END_CHECK) > 0 ? MAX_END_CHECK : endCheck.multipliedBy(2);
+        Duration doubled = endCheck.multipliedBy(2);
+        endCheck = doubled.compareTo(MAX_END_CHECK) > 0 ? MAX_END_CHECK : doubled;
         long left = switches.otherVectors(current.to(), properties.maxRetries());
         if (left == 0) {
             switches.end(current.id(), SwitchRepository.State.DONE, now);

@@ -164,17 +164,18 @@ class SwitchRepository {
      * ordered by the pair's creation was planned as a scan and sort of every row, on every step.
      */
     Window next(Switch s, int limit) {
+        record Walked(UUID id, Instant createdAt) {
+        }
         // a row comparison, one range of the index: pairs saved in one transaction share created_at
         String after = s.cursorId() == null ? "" : " WHERE (created_at, id) > (:at, :pair)";
-        List<Candidate> walked = jdbc.sql("SELECT id, created_at FROM qa_pair" + after + " ORDER BY created_at, id LIMIT :limit")
+        List<Walked> walked = jdbc.sql("SELECT id, created_at FROM qa_pair" + after + " ORDER BY created_at, id LIMIT :limit")
                 .param("at", toDb(s.cursorCreatedAt())).param("pair", s.cursorId()).param("limit", limit)
-                .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), fromDb(rs, "created_at"), null, null, null,
-                        null, 0, null, null, null))
+                .query((rs, n) -> new Walked(rs.getObject("id", UUID.class), fromDb(rs, "created_at")))
                 .list();
         if (walked.isEmpty()) {
             return new Window(List.of(), null, null, 0);
         }
-        Candidate last = walked.get(walked.size() - 1);
+        Walked last = walked.get(walked.size() - 1);
         List<Candidate> candidates = jdbc.sql("""
                         SELECT p.id, p.created_at, p.question, p.answer, e.vector_setting, e.model, e.dimensions,
                                e.vector_text_hash, e.previous_setting, e.previous_text_hash
@@ -182,7 +183,7 @@ class SwitchRepository {
                          WHERE p.id IN (:ids) AND e.status = 'COMPLETED'
                            AND (e.vector_setting IS NULL OR e.vector_setting <> :to)
                          ORDER BY p.created_at, p.id""")
-                .param("ids", walked.stream().map(Candidate::id).toList()).param("to", s.to())
+                .param("ids", walked.stream().map(Walked::id).toList()).param("to", s.to())
                 .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), fromDb(rs, "created_at"),
                         rs.getString("question"), rs.getString("answer"), rs.getString("vector_setting"),
                         rs.getString("model"), rs.getInt("dimensions"), rs.getString("vector_text_hash"),

@@ -78,10 +78,9 @@ class EmbeddingMetrics {
                 p -> ACTIVE.contains(p.state()) ? 1 : 0);
         Reading<BudgetStatus> budget = new Reading<>(() -> costs.budget(clock.instant()), clock, properties.statsCacheTtl());
         // NaN where no budget is set: an alert on the ratio then never fires
-        gauge(meters, "embedding.budget.used.ratio", "spend of the current period over its budget (1 = reached); NaN when "
-                + "none is set", budget, b -> orNaN(b.dailyShare()), "period", "day");
-        gauge(meters, "embedding.budget.used.ratio", "spend of the current period over its budget (1 = reached); NaN when "
-                + "none is set", budget, b -> orNaN(b.monthlyShare()), "period", "month");
+        String used = "spend of the current period over its budget (1 = reached); NaN when none is set";
+        gauge(meters, "embedding.budget.used.ratio", used, budget, b -> orNaN(b.dailyShare()), "period", "day");
+        gauge(meters, "embedding.budget.used.ratio", used, budget, b -> orNaN(b.monthlyShare()), "period", "month");
     }
 
     private static double orNaN(Double value) {

@@ -1,4 +1,4 @@
-package org.qaembeddings.system;
+package org.qaembeddings.security;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ import org.springframework.web.servlet.resource.TransformedResource;
 /**
  * The OpenAPI document ({@code /v3/api-docs}, committed as {@code docs/openapi.json}) and Swagger UI.
  * springdoc reads the controllers; this adds what it cannot see: the two keys, which endpoints need
- * which, the problem JSON every refusal answers with, and examples.
+ * which (as {@link ApiKeyFilter} decides), the problem JSON every refusal answers with, and examples.
  */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
@@ -89,7 +89,8 @@ class OpenApiConfiguration {
             // here, not in the OpenAPI bean: springdoc writes the schemas it finds over those
             openApi.getComponents().addSchemas(PROBLEM, problemSchema());
             openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
-                boolean admin = path.startsWith("/api/embeddings/") && !path.equals("/api/embeddings/health");
+                // the filter's own rule, so that the document cannot say other than what is enforced
+                boolean admin = ApiKeyFilter.need(path) == ApiKeyFilter.Need.ADMIN_KEY;
                 operation.setTags(List.of(tag(path, admin)));
                 operation.setSecurity(admin ? List.of(new SecurityRequirement().addList(ADMIN_KEY))
                         : List.of(new SecurityRequirement().addList(CLIENT_KEY), new SecurityRequirement().addList(ADMIN_KEY)));
