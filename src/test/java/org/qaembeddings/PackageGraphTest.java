@@ -1,12 +1,12 @@
 package org.qaembeddings;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
-
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The feature packages depend one way: {@code qa -> embedding -> provider, cost}; {@code search}
@@ -27,21 +27,47 @@ class PackageGraphTest {
 
     @Test
     void noArrowPointsBack() {
-        noClasses().that().resideInAPackage(ours("embedding")).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAPackage(ours("embedding"))
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(ours("qa"), ours("health"), ours("security"), ours("search"))
                 .check(CLASSES);
-        noClasses().that().resideInAnyPackage(ours("qa"), ours("health")).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAnyPackage(ours("qa"), ours("health"))
+                .should()
+                .dependOnClassesThat()
                 .resideInAPackage(ours("search"))
                 .check(CLASSES);
-        noClasses().that().resideInAnyPackage(ours("provider"), ours("cost")).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAnyPackage(ours("provider"), ours("cost"))
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(ours("qa"), ours("embedding"), ours("health"), ours("security"), ours("search"))
                 .check(CLASSES);
-        noClasses().that().resideInAPackage(ours("provider")).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAPackage(ours("provider"))
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(ours("cost"), ours("system"))
                 .check(CLASSES);
-        noClasses().that().resideInAPackage(ours("system")).should().dependOnClassesThat()
-                .resideInAnyPackage(ours("qa"), ours("embedding"), ours("provider"), ours("cost"), ours("health"),
-                        ours("security"), ours("search"))
+        noClasses()
+                .that()
+                .resideInAPackage(ours("system"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        ours("qa"),
+                        ours("embedding"),
+                        ours("provider"),
+                        ours("cost"),
+                        ours("health"),
+                        ours("security"),
+                        ours("search"))
                 .check(CLASSES);
     }
 

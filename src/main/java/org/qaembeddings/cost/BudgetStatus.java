@@ -12,7 +12,12 @@ import java.time.ZoneId;
  * @param dailyUsd the daily budget; null when none is set
  * @param monthlyUsd the monthly budget; null when none is set
  */
-public record BudgetStatus(ZoneId zone, LocalDate day, BigDecimal dailyUsd, BigDecimal todayUsd, BigDecimal monthlyUsd,
+public record BudgetStatus(
+        ZoneId zone,
+        LocalDate day,
+        BigDecimal dailyUsd,
+        BigDecimal todayUsd,
+        BigDecimal monthlyUsd,
         BigDecimal monthUsd) {
 
     /** Today's share of the daily budget, or null when none is set; 0 for a budget of 0 not yet touched, else 1 or more once reached. */

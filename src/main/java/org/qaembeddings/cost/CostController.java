@@ -5,7 +5,6 @@ import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
-
 import org.qaembeddings.system.BadRequestException;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,6 +22,7 @@ class CostController {
      * database's timestamps.
      */
     static final LocalDate FIRST_DAY = LocalDate.of(1, 1, 1);
+
     static final LocalDate LAST_DAY = LocalDate.of(9999, 12, 31);
 
     private final CostService costs;
@@ -35,14 +35,16 @@ class CostController {
 
     /** Daily totals per model; by default the last 30 days in UTC, today included. */
     @GetMapping("/api/embeddings/costs")
-    CostReport costs(@RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate from,
+    CostReport costs(
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate from,
             @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate to,
             @RequestParam(defaultValue = "UTC") String zone) {
         ZoneId zoneId;
         try {
             zoneId = ZoneId.of(zone);
         } catch (DateTimeException e) {
-            throw new BadRequestException("zone must be a time zone id such as UTC or Europe/Paris, was '" + zone + "'");
+            throw new BadRequestException(
+                    "zone must be a time zone id such as UTC or Europe/Paris, was '" + zone + "'");
         }
         inRange("from", from);
         inRange("to", to);
@@ -65,7 +67,8 @@ class CostController {
 
     private static void inRange(String parameter, LocalDate day) {
         if (day != null && (day.isBefore(FIRST_DAY) || day.isAfter(LAST_DAY))) {
-            throw new BadRequestException(parameter + " must be a day from " + FIRST_DAY + " to " + LAST_DAY + ", was " + day);
+            throw new BadRequestException(
+                    parameter + " must be a day from " + FIRST_DAY + " to " + LAST_DAY + ", was " + day);
         }
     }
 

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -15,7 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param budget when set, the worker stops calling the provider once the spend reaches it
  */
 @ConfigurationProperties("embedding.cost")
-public record CostProperties(Map<String, BigDecimal> rates, @DefaultValue Budget budget) {
+public record CostProperties(
+        Map<String, BigDecimal> rates, @DefaultValue Budget budget) {
 
     /** OpenAI's list prices; the in-process model costs nothing. */
     static final Map<String, BigDecimal> DEFAULT_RATES = Map.of(
@@ -29,7 +29,10 @@ public record CostProperties(Map<String, BigDecimal> rates, @DefaultValue Budget
      * @param monthlyUsd most to spend per calendar month in {@code zone}; none when unset
      * @param zone where days and months begin
      */
-    public record Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd, @DefaultValue("UTC") ZoneId zone) {
+    public record Budget(
+            BigDecimal dailyUsd,
+            BigDecimal monthlyUsd,
+            @DefaultValue("UTC") ZoneId zone) {
         public Budget {
             requireNonNegative("embedding.cost.budget.daily-usd", dailyUsd);
             requireNonNegative("embedding.cost.budget.monthly-usd", monthlyUsd);

@@ -10,6 +10,11 @@ import java.time.Instant;
  * @param answeredModel the model the answer named, when that was another name; else null
  * @param purpose what the call was for
  */
-public record CostRecord(Instant timestamp, String model, String answeredModel, CallPurpose purpose, int tokens, int items,
-        BigDecimal costUsd) {
-}
+public record CostRecord(
+        Instant timestamp,
+        String model,
+        String answeredModel,
+        CallPurpose purpose,
+        int tokens,
+        int items,
+        BigDecimal costUsd) {}

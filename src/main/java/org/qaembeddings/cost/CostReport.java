@@ -9,6 +9,5 @@ import java.util.List;
 public record CostReport(LocalDate from, LocalDate to, ZoneId zone, List<DailyCost> days, Total total) {
 
     /** The sum of all days. */
-    public record Total(long calls, long tokens, BigDecimal costUsd) {
-    }
+    public record Total(long calls, long tokens, BigDecimal costUsd) {}
 }

@@ -1,5 +1,7 @@
 package org.qaembeddings.cost;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -13,10 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -39,7 +37,10 @@ public class CostService {
     private final MeterRegistry meters;
     private final Map<String, Boolean> warnedModels = new ConcurrentHashMap<>();
 
-    CostService(CostRepository repository, CostProperties properties, PlatformTransactionManager transactions,
+    CostService(
+            CostRepository repository,
+            CostProperties properties,
+            PlatformTransactionManager transactions,
             MeterRegistry meters) {
         this.repository = repository;
         this.properties = properties;
@@ -53,12 +54,15 @@ public class CostService {
         BigDecimal rate = properties.rateFor(model);
         if (rate == null) {
             if (warnedModels.putIfAbsent(model, Boolean.TRUE) == null) {
-                log.warn("no cost rate for model '{}'; its calls are recorded at 0 USD. Set embedding.cost.rates.{}",
-                        model, model);
+                log.warn(
+                        "no cost rate for model '{}'; its calls are recorded at 0 USD. Set embedding.cost.rates.{}",
+                        model,
+                        model);
             }
             return BigDecimal.ZERO.setScale(COST_SCALE);
         }
-        return rate.multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1000), COST_SCALE, RoundingMode.HALF_UP);
+        return rate.multiply(BigDecimal.valueOf(tokens))
+                .divide(BigDecimal.valueOf(1000), COST_SCALE, RoundingMode.HALF_UP);
     }
 
     /**
@@ -71,7 +75,8 @@ public class CostService {
     }
 
     /** Records one provider call made for {@code purpose}; see {@link #record(String, String, int, int, Instant)}. */
-    public CostRecord record(String model, String answeredModel, CallPurpose purpose, int tokens, int items, Instant at) {
+    public CostRecord record(
+            String model, String answeredModel, CallPurpose purpose, int tokens, int items, Instant at) {
         CostRecord record = new CostRecord(at, model, answeredModel, purpose, tokens, items, costOf(model, tokens));
         Instant bucket = Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), BUCKET_SECONDS) * BUCKET_SECONDS);
         try {
@@ -80,10 +85,16 @@ public class CostService {
             // another node created the bucket between our UPDATE and INSERT; now the UPDATE finds it
             write(record, bucket);
         }
-        Counter.builder("embedding.tokens").tag("model", model).description("tokens billed by the provider")
-                .register(meters).increment(tokens);
-        Counter.builder("embedding.cost.usd").tag("model", model).description("USD spent on embeddings")
-                .register(meters).increment(record.costUsd().doubleValue());
+        Counter.builder("embedding.tokens")
+                .tag("model", model)
+                .description("tokens billed by the provider")
+                .register(meters)
+                .increment(tokens);
+        Counter.builder("embedding.cost.usd")
+                .tag("model", model)
+                .description("USD spent on embeddings")
+                .register(meters)
+                .increment(record.costUsd().doubleValue());
         return record;
     }
 
@@ -134,7 +145,8 @@ public class CostService {
             for (var line : day.getValue().entrySet()) {
                 Sum sum = line.getValue();
                 BigDecimal cost = sum.costUsd.setScale(COST_SCALE, RoundingMode.HALF_UP);
-                days.add(new DailyCost(day.getKey(), line.getKey().model(), line.getKey().purpose(), sum.calls, sum.tokens, cost));
+                days.add(new DailyCost(
+                        day.getKey(), line.getKey().model(), line.getKey().purpose(), sum.calls, sum.tokens, cost));
                 calls += sum.calls;
                 tokens += sum.tokens;
                 total = total.add(cost);
@@ -147,7 +159,12 @@ public class CostService {
     public BudgetStatus budget(Instant now) {
         CostProperties.Budget budget = properties.budget();
         LocalDate day = now.atZone(budget.zone()).toLocalDate();
-        return new BudgetStatus(budget.zone(), day, budget.dailyUsd(), spentSince(day, now), budget.monthlyUsd(),
+        return new BudgetStatus(
+                budget.zone(),
+                day,
+                budget.dailyUsd(),
+                spentSince(day, now),
+                budget.monthlyUsd(),
                 spentSince(day.withDayOfMonth(1), now));
     }
 
@@ -178,8 +195,8 @@ public class CostService {
     /** USD spent from the start of {@code first} in the budget's zone up to {@code now}, without trailing zeros. */
     private BigDecimal spentSince(LocalDate first, Instant now) {
         // the bucket that holds now ends up to 15 minutes after it
-        BigDecimal spent = repository.spent(first.atStartOfDay(properties.budget().zone()).toInstant(),
-                now.plusSeconds(BUCKET_SECONDS));
+        BigDecimal spent = repository.spent(
+                first.atStartOfDay(properties.budget().zone()).toInstant(), now.plusSeconds(BUCKET_SECONDS));
         return spent.signum() == 0 ? BigDecimal.ZERO : spent.stripTrailingZeros();
     }
 }

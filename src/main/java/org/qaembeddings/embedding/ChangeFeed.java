@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.qaembeddings.system.Timestamps.toDb;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -13,12 +15,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.qaembeddings.provider.Float32;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-
-import static org.qaembeddings.system.Timestamps.toDb;
 
 /**
  * The pairs' changes in the order of their change numbers (V9), for followers that keep a copy
@@ -41,15 +40,20 @@ public class ChangeFeed {
      * A vector of a pair: the setting that made it (null before settings were recorded), the vector
      * (null where only the state was read), and whether it was made from the pair's current text.
      */
-    public record Slot(String setting, float[] vector, boolean current) {
-    }
+    public record Slot(String setting, float[] vector, boolean current) {}
 
     /**
      * A pair as a follower needs it, or its deletion (then only {@code seq} and {@code id} are set).
      * {@code vectors} holds the pair's vector, first, and the one kept from the setting before the
      * last switch, when there is one.
      */
-    public record Change(long seq, UUID id, boolean deleted, String question, String answer, EmbeddingStatus status,
+    public record Change(
+            long seq,
+            UUID id,
+            boolean deleted,
+            String question,
+            String answer,
+            EmbeddingStatus status,
             List<Slot> vectors) {
 
         public Change {
@@ -57,9 +61,23 @@ public class ChangeFeed {
         }
 
         /** A pair with one vector, or none when {@code vector} and {@code setting} are null. */
-        public Change(long seq, UUID id, boolean deleted, String question, String answer, EmbeddingStatus status,
-                String setting, float[] vector, boolean vectorCurrent) {
-            this(seq, id, deleted, question, answer, status,
+        public Change(
+                long seq,
+                UUID id,
+                boolean deleted,
+                String question,
+                String answer,
+                EmbeddingStatus status,
+                String setting,
+                float[] vector,
+                boolean vectorCurrent) {
+            this(
+                    seq,
+                    id,
+                    deleted,
+                    question,
+                    answer,
+                    status,
                     vector == null && setting == null ? List.of() : List.of(new Slot(setting, vector, vectorCurrent)));
         }
 
@@ -122,7 +140,12 @@ public class ChangeFeed {
         public String encode() {
             StringBuilder out = new StringBuilder(Long.toString(read));
             for (Gap gap : gaps) {
-                out.append(';').append(gap.from()).append('-').append(gap.to()).append('@').append(gap.horizon());
+                out.append(';')
+                        .append(gap.from())
+                        .append('-')
+                        .append(gap.to())
+                        .append('@')
+                        .append(gap.horizon());
             }
             return out.toString();
         }
@@ -133,7 +156,9 @@ public class ChangeFeed {
             for (int i = 1; i < parts.length; i++) {
                 int dash = parts[i].indexOf('-');
                 int at = parts[i].indexOf('@');
-                gaps.add(new Gap(Long.parseLong(parts[i].substring(0, dash)), Long.parseLong(parts[i].substring(dash + 1, at)),
+                gaps.add(new Gap(
+                        Long.parseLong(parts[i].substring(0, dash)),
+                        Long.parseLong(parts[i].substring(dash + 1, at)),
                         Long.parseLong(parts[i].substring(at + 1))));
             }
             return new Position(Long.parseLong(parts[0]), gaps);
@@ -144,8 +169,7 @@ public class ChangeFeed {
      * What one read found, in the order to apply it (a later entry for a pair is newer), and where
      * the follower then stands. {@code caughtUp} when nothing more was waiting past it.
      */
-    public record Batch(List<Change> changes, Position next, boolean caughtUp) {
-    }
+    public record Batch(List<Change> changes, Position next, boolean caughtUp) {}
 
     private static final String PAIR_COLUMNS = """
             SELECT e.change_seq, e.qa_pair_id, p.question, p.answer, e.status, e.text_hash, e.vector_text_hash,
@@ -168,11 +192,17 @@ public class ChangeFeed {
     public Batch read(Position from, int limit) {
         long ended = horizon.ended();
         List<Change> pairs = jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq > :after ORDER BY e.change_seq LIMIT :limit")
-                .param("after", from.read()).param("limit", limit).query(this::pair).list();
+                .param("after", from.read())
+                .param("limit", limit)
+                .query(this::pair)
+                .list();
         List<Change> deletions = jdbc.sql("""
                         SELECT change_seq, qa_pair_id FROM qa_pair_deletion
                          WHERE change_seq > :after ORDER BY change_seq LIMIT :limit""")
-                .param("after", from.read()).param("limit", limit).query(ChangeFeed::deletion).list();
+                .param("after", from.read())
+                .param("limit", limit)
+                .query(ChangeFeed::deletion)
+                .list();
         // a full page may end before the other's last number: read up to where both are complete
         long upTo = Long.MAX_VALUE;
         boolean full = false;
@@ -226,7 +256,10 @@ public class ChangeFeed {
         if (ids.isEmpty()) {
             return List.of();
         }
-        return jdbc.sql(PAIR_COLUMNS + " WHERE e.qa_pair_id IN (:ids)").param("ids", ids).query(this::pair).list();
+        return jdbc.sql(PAIR_COLUMNS + " WHERE e.qa_pair_id IN (:ids)")
+                .param("ids", ids)
+                .query(this::pair)
+                .list();
     }
 
     /**
@@ -251,8 +284,13 @@ public class ChangeFeed {
                         slots.add(new Slot(rs.getString("vector_setting"), null, rs.getBoolean("vector_current")));
                     }
                     previous(rs, null).ifPresent(slots::add);
-                    return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false,
-                            rs.getString("question"), rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")),
+                    return new Change(
+                            rs.getLong("change_seq"),
+                            rs.getObject("qa_pair_id", UUID.class),
+                            false,
+                            rs.getString("question"),
+                            rs.getString("answer"),
+                            EmbeddingStatus.valueOf(rs.getString("status")),
                             slots);
                 })
                 .list();
@@ -260,7 +298,9 @@ public class ChangeFeed {
 
     /** Removes deletions older than {@code before}; a follower whose copy is older rebuilds it. */
     public int pruneDeletions(Instant before) {
-        return jdbc.sql("DELETE FROM qa_pair_deletion WHERE deleted_at < :before").param("before", toDb(before)).update();
+        return jdbc.sql("DELETE FROM qa_pair_deletion WHERE deleted_at < :before")
+                .param("before", toDb(before))
+                .update();
     }
 
     /** The changes whose numbers fall in {@code gaps}. */
@@ -274,17 +314,28 @@ public class ChangeFeed {
                 }
             } else {
                 out.addAll(jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq BETWEEN :from AND :to ORDER BY e.change_seq")
-                        .param("from", gap.from()).param("to", gap.to()).query(this::pair).list());
-                out.addAll(jdbc.sql("SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq BETWEEN :from AND :to")
-                        .param("from", gap.from()).param("to", gap.to()).query(ChangeFeed::deletion).list());
+                        .param("from", gap.from())
+                        .param("to", gap.to())
+                        .query(this::pair)
+                        .list());
+                out.addAll(jdbc.sql(
+                                "SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq BETWEEN :from AND :to")
+                        .param("from", gap.from())
+                        .param("to", gap.to())
+                        .query(ChangeFeed::deletion)
+                        .list());
             }
         }
         for (int i = 0; i < numbers.size(); i += LOOKUP_BY_NUMBER) {
             List<Long> chunk = numbers.subList(i, Math.min(numbers.size(), i + LOOKUP_BY_NUMBER));
-            out.addAll(jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq IN (:seqs)").param("seqs", chunk)
-                    .query(this::pair).list());
+            out.addAll(jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq IN (:seqs)")
+                    .param("seqs", chunk)
+                    .query(this::pair)
+                    .list());
             out.addAll(jdbc.sql("SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq IN (:seqs)")
-                    .param("seqs", chunk).query(ChangeFeed::deletion).list());
+                    .param("seqs", chunk)
+                    .query(ChangeFeed::deletion)
+                    .list());
         }
         out.sort(Comparator.comparingLong(Change::seq));
         return out;
@@ -334,15 +385,23 @@ public class ChangeFeed {
         byte[] vector = rs.getBytes("vector");
         List<Slot> slots = new ArrayList<>(2);
         if (vector != null) {
-            slots.add(new Slot(rs.getString("vector_setting"), Float32.decode(vector),
+            slots.add(new Slot(
+                    rs.getString("vector_setting"),
+                    Float32.decode(vector),
                     rs.getString("text_hash").equals(rs.getString("vector_text_hash"))));
         }
         byte[] previous = rs.getBytes("previous_vector");
         if (previous != null) {
             previous(rs, Float32.decode(previous)).ifPresent(slots::add);
         }
-        return new Change(rs.getLong("change_seq"), rs.getObject("qa_pair_id", UUID.class), false, rs.getString("question"),
-                rs.getString("answer"), EmbeddingStatus.valueOf(rs.getString("status")), slots);
+        return new Change(
+                rs.getLong("change_seq"),
+                rs.getObject("qa_pair_id", UUID.class),
+                false,
+                rs.getString("question"),
+                rs.getString("answer"),
+                EmbeddingStatus.valueOf(rs.getString("status")),
+                slots);
     }
 
     /**
@@ -357,10 +416,12 @@ public class ChangeFeed {
         String hash = rs.getString("previous_text_hash");
         String question = rs.getString("question");
         String answer = rs.getString("answer");
-        boolean current = hash != null && templates.computeIfAbsent(setting,
-                        key -> settings.find(key).map(found -> new EmbeddingText(found.template())))
-                .map(template -> template.hash(question, answer).equals(hash))
-                .orElse(false);
+        boolean current = hash != null
+                && templates
+                        .computeIfAbsent(
+                                setting, key -> settings.find(key).map(found -> new EmbeddingText(found.template())))
+                        .map(template -> template.hash(question, answer).equals(hash))
+                        .orElse(false);
         return Optional.of(new Slot(setting, vector, current));
     }
 

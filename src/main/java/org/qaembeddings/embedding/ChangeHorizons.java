@@ -4,9 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.sql.DataSource;
-
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -63,13 +61,17 @@ class ChangeHorizons {
 
         @Override
         public long ended() {
-            return jdbc.sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").query(String.class).single()
+            return jdbc.sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+                    .query(String.class)
+                    .single()
                     .transform(Long::parseLong);
         }
 
         @Override
         public long begun() {
-            return jdbc.sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").query(String.class).single()
+            return jdbc.sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+                    .query(String.class)
+                    .single()
                     .transform(Long::parseLong);
         }
     }

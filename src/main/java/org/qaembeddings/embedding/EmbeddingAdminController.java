@@ -1,16 +1,13 @@
 package org.qaembeddings.embedding;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
-
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.qaembeddings.system.BadRequestException;
 import org.qaembeddings.system.ConflictException;
 import org.qaembeddings.system.Paging;
@@ -26,16 +23,13 @@ import org.springframework.web.bind.annotation.RestController;
 class EmbeddingAdminController {
 
     @JsonIgnoreProperties(ignoreUnknown = false)
-    record BatchRequest(@NotNull List<@NotNull UUID> qaPairIds) {
-    }
+    record BatchRequest(@NotNull List<@NotNull UUID> qaPairIds) {}
 
     @JsonIgnoreProperties(ignoreUnknown = false)
-    record RetryRequest(Integer maxRetries) {
-    }
+    record RetryRequest(Integer maxRetries) {}
 
     /** One page of failed rows. */
-    record FailedPage(List<FailedEmbedding> items, int page, int size, int maxRetries) {
-    }
+    record FailedPage(List<FailedEmbedding> items, int page, int size, int maxRetries) {}
 
     /**
      * A failed row as the API shows it.
@@ -43,12 +37,24 @@ class EmbeddingAdminController {
      * @param errorKind TRANSIENT (retried with backoff until the attempts run out) or PERMANENT
      * @param nextAttemptAt when it is retried by itself; null for a dead letter
      */
-    record FailedEmbedding(UUID qaPairId, String question, int attempts, String lastError, String errorKind,
-            Instant nextAttemptAt, Instant updatedAt) {
+    record FailedEmbedding(
+            UUID qaPairId,
+            String question,
+            int attempts,
+            String lastError,
+            String errorKind,
+            Instant nextAttemptAt,
+            Instant updatedAt) {
 
         static FailedEmbedding of(EmbeddingReads.FailedRow row) {
-            return new FailedEmbedding(row.qaPairId(), row.question(), row.attempts(), row.lastError(), row.errorKind(),
-                    row.nextAttemptAt(), row.updatedAt());
+            return new FailedEmbedding(
+                    row.qaPairId(),
+                    row.question(),
+                    row.attempts(),
+                    row.lastError(),
+                    row.errorKind(),
+                    row.nextAttemptAt(),
+                    row.updatedAt());
         }
     }
 
@@ -89,12 +95,14 @@ class EmbeddingAdminController {
      * keeps those that will not be retried automatically.
      */
     @GetMapping("/api/embeddings/failed")
-    FailedPage failed(@RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
+    FailedPage failed(
+            @RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
             @RequestParam(defaultValue = Paging.DEFAULT_SIZE) @Min(1) @Max(Paging.MAX_SIZE) int size,
             @RequestParam(defaultValue = "false") boolean deadLettersOnly,
             @RequestParam(defaultValue = "false") boolean newestFirst) {
         List<FailedEmbedding> items = embeddings.failed(page, size, deadLettersOnly, newestFirst).stream()
-                .map(FailedEmbedding::of).toList();
+                .map(FailedEmbedding::of)
+                .toList();
         return new FailedPage(items, page, size, embeddings.maxRetries());
     }
 
@@ -108,7 +116,8 @@ class EmbeddingAdminController {
     @PostMapping("/api/embeddings/reembed")
     ReembedProgress approveReembed() {
         if (!reembedding.approve()) {
-            throw new ConflictException("no re-embed waits for approval (state " + reembedding.progress().state() + ")");
+            throw new ConflictException("no re-embed waits for approval (state "
+                    + reembedding.progress().state() + ")");
         }
         return reembedding.progress();
     }

@@ -1,7 +1,6 @@
 package org.qaembeddings.embedding;
 
 import java.util.UUID;
-
 import org.qaembeddings.system.NotFoundException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -20,6 +19,8 @@ class EmbeddingController {
 
     @GetMapping("/api/qa-pairs/{id}/embedding")
     EmbeddingDetail embedding(@PathVariable UUID id) {
-        return reads.findDetail(id).map(d -> d.forSetting(embeddings.setting())).orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
+        return reads.findDetail(id)
+                .map(d -> d.forSetting(embeddings.setting()))
+                .orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
     }
 }

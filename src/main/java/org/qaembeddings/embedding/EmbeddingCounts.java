@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.qaembeddings.system.Timestamps.fromDb;
+
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -8,11 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
-
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-
-import static org.qaembeddings.system.Timestamps.fromDb;
 
 /**
  * The per-status counts: kept in {@code qa_embedding_count} by every move of the queue (in the
@@ -30,8 +29,7 @@ class EmbeddingCounts {
             .collect(Collectors.joining(" ", "CASE status ", " END"));
 
     /** Counts for the health figures. */
-    record Stats(long pending, long processing, long completed, long failed, long deadLetters, Instant oldestPending) {
-    }
+    record Stats(long pending, long processing, long completed, long failed, long deadLetters, Instant oldestPending) {}
 
     private final JdbcClient jdbc;
 
@@ -55,7 +53,9 @@ class EmbeddingCounts {
         counts.deltas.forEach((status, delta) -> {
             if (delta != 0) {
                 jdbc.sql("UPDATE qa_embedding_count SET n = n + :delta WHERE status = :status AND slot = :slot")
-                        .param("delta", delta).param("status", status.name()).param("slot", slot)
+                        .param("delta", delta)
+                        .param("status", status.name())
+                        .param("slot", slot)
                         .update();
             }
         });
@@ -69,7 +69,9 @@ class EmbeddingCounts {
      * start-up and another node's moves wait for each other instead of deadlocking.
      */
     Map<EmbeddingStatus, Long> recount() {
-        jdbc.sql("SELECT n FROM qa_embedding_count ORDER BY " + IN_ENUM_ORDER + ", slot FOR UPDATE").query(Long.class).list();
+        jdbc.sql("SELECT n FROM qa_embedding_count ORDER BY " + IN_ENUM_ORDER + ", slot FOR UPDATE")
+                .query(Long.class)
+                .list();
         Map<EmbeddingStatus, Long> before = counts();
         Map<EmbeddingStatus, Long> actual = new EnumMap<>(EmbeddingStatus.class);
         jdbc.sql("SELECT status, COUNT(*) AS n FROM qa_embedding GROUP BY status")
@@ -81,8 +83,10 @@ class EmbeddingCounts {
             long off = before.getOrDefault(status, 0L) - actual.getOrDefault(status, 0L);
             if (off != 0) {
                 drift.put(status, off);
-                jdbc.sql("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END WHERE status = :status")
-                        .param("n", actual.getOrDefault(status, 0L)).param("status", status.name())
+                jdbc.sql(
+                                "UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END WHERE status = :status")
+                        .param("n", actual.getOrDefault(status, 0L))
+                        .param("status", status.name())
                         .update();
             }
         }
@@ -105,19 +109,28 @@ class EmbeddingCounts {
                 SELECT (SELECT COUNT(*) FROM qa_embedding WHERE status = 'FAILED' AND error_kind = 'PERMANENT')
                      + (SELECT COUNT(*) FROM qa_embedding
                          WHERE status = 'FAILED' AND error_kind = 'TRANSIENT' AND attempts >= :maxAttempts)""")
-                .param("maxAttempts", maxAttempts).query(Long.class).single();
+                .param("maxAttempts", maxAttempts)
+                .query(Long.class)
+                .single();
         // one index probe per status; MIN over both statuses at once would scan
         Instant oldest = null;
         for (String status : List.of("PENDING", "PROCESSING")) {
             // a literal, not a parameter: only then can PostgreSQL use its partial index
-            Instant since = jdbc.sql("SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = '" + status + "'")
-                    .query((rs, n) -> Optional.ofNullable(fromDb(rs, "oldest"))).single().orElse(null);
+            Instant since = jdbc.sql(
+                            "SELECT MIN(pending_since) AS oldest FROM qa_embedding WHERE status = '" + status + "'")
+                    .query((rs, n) -> Optional.ofNullable(fromDb(rs, "oldest")))
+                    .single()
+                    .orElse(null);
             if (since != null && (oldest == null || since.isBefore(oldest))) {
                 oldest = since;
             }
         }
-        return new Stats(counts.getOrDefault(EmbeddingStatus.PENDING, 0L), counts.getOrDefault(EmbeddingStatus.PROCESSING, 0L),
-                counts.getOrDefault(EmbeddingStatus.COMPLETED, 0L), counts.getOrDefault(EmbeddingStatus.FAILED, 0L),
-                deadLetters, oldest);
+        return new Stats(
+                counts.getOrDefault(EmbeddingStatus.PENDING, 0L),
+                counts.getOrDefault(EmbeddingStatus.PROCESSING, 0L),
+                counts.getOrDefault(EmbeddingStatus.COMPLETED, 0L),
+                counts.getOrDefault(EmbeddingStatus.FAILED, 0L),
+                deadLetters,
+                oldest);
     }
 }

@@ -1,8 +1,7 @@
 package org.qaembeddings.embedding;
 
-import java.time.Instant;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
 
 /**
  * {@code GET /api/qa-pairs/{id}/embedding}: the summary plus the vector once it is COMPLETED.
@@ -23,6 +22,7 @@ record EmbeddingDetail(
     /** This detail as seen by a node of {@code current}: a vector of another setting is not current. */
     EmbeddingDetail forSetting(EmbeddingSetting current) {
         boolean ofCurrent = this.current && setting != null && setting.key().equals(current.key());
-        return new EmbeddingDetail(status, model, dimensions, attempts, lastError, updatedAt, setting, ofCurrent, vector);
+        return new EmbeddingDetail(
+                status, model, dimensions, attempts, lastError, updatedAt, setting, ofCurrent, vector);
     }
 }

@@ -26,5 +26,4 @@ public record EmbeddingHealthStats(
         Instant oldestPending,
         Long oldestPendingAgeSeconds,
         String pausedReason,
-        String circuitState) {
-}
+        String circuitState) {}

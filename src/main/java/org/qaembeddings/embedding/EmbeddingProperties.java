@@ -2,7 +2,6 @@ package org.qaembeddings.embedding;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -36,20 +35,24 @@ public record EmbeddingProperties(
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
+
     static final int MAX_RETRIES_LIMIT = 100;
 
     /**
      * @param baseDelay the shortest wait before a retry, and the first step of the exponential
      * @param maxDelay the longest wait before a retry
      */
-    public record Retry(@DefaultValue("2s") Duration baseDelay, @DefaultValue("5m") Duration maxDelay) {
+    public record Retry(
+            @DefaultValue("2s") Duration baseDelay,
+            @DefaultValue("5m") Duration maxDelay) {
         public Retry {
             if (baseDelay.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException("embedding.retry.base-delay must be at least 1ms, was " + baseDelay);
             }
             if (maxDelay.compareTo(baseDelay) < 0) {
-                throw new IllegalArgumentException("embedding.retry.max-delay must be at least embedding.retry.base-delay ("
-                        + baseDelay + "), was " + maxDelay);
+                throw new IllegalArgumentException(
+                        "embedding.retry.max-delay must be at least embedding.retry.base-delay (" + baseDelay
+                                + "), was " + maxDelay);
             }
         }
     }
@@ -61,8 +64,11 @@ public record EmbeddingProperties(
      * @param openFor the wait before the first probe call once open; each failed probe doubles it
      * @param maxOpenFor the longest wait between probes
      */
-    public record Circuit(@DefaultValue("50") int failureRate, @DefaultValue("10") int window,
-            @DefaultValue("5") int minimumCalls, @DefaultValue("5s") Duration openFor,
+    public record Circuit(
+            @DefaultValue("50") int failureRate,
+            @DefaultValue("10") int window,
+            @DefaultValue("5") int minimumCalls,
+            @DefaultValue("5s") Duration openFor,
             @DefaultValue("5m") Duration maxOpenFor) {
         public Circuit {
             if (failureRate < 1 || failureRate > 100) {
@@ -72,15 +78,17 @@ public record EmbeddingProperties(
                 throw new IllegalArgumentException("embedding.circuit.window must be 1..1000, was " + window);
             }
             if (minimumCalls < 1 || minimumCalls > window) {
-                throw new IllegalArgumentException("embedding.circuit.minimum-calls must be 1..embedding.circuit.window ("
-                        + window + "), was " + minimumCalls);
+                throw new IllegalArgumentException(
+                        "embedding.circuit.minimum-calls must be 1..embedding.circuit.window (" + window + "), was "
+                                + minimumCalls);
             }
             if (openFor.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException("embedding.circuit.open-for must be at least 1ms, was " + openFor);
             }
             if (maxOpenFor.compareTo(openFor) < 0) {
-                throw new IllegalArgumentException("embedding.circuit.max-open-for must be at least embedding.circuit.open-for ("
-                        + openFor + "), was " + maxOpenFor);
+                throw new IllegalArgumentException(
+                        "embedding.circuit.max-open-for must be at least embedding.circuit.open-for (" + openFor
+                                + "), was " + maxOpenFor);
             }
         }
     }
@@ -91,13 +99,17 @@ public record EmbeddingProperties(
      * @param keepPrevious how long the vectors of the setting before are kept once a switch is done,
      *     so that a switch back costs nothing
      */
-    public record Reembed(@DefaultValue("1.00") BigDecimal autoApproveUsd, @DefaultValue("7d") Duration keepPrevious) {
+    public record Reembed(
+            @DefaultValue("1.00") BigDecimal autoApproveUsd,
+            @DefaultValue("7d") Duration keepPrevious) {
         public Reembed {
             if (autoApproveUsd.signum() < 0) {
-                throw new IllegalArgumentException("embedding.reembed.auto-approve-usd must be at least 0, was " + autoApproveUsd);
+                throw new IllegalArgumentException(
+                        "embedding.reembed.auto-approve-usd must be at least 0, was " + autoApproveUsd);
             }
             if (keepPrevious.isNegative()) {
-                throw new IllegalArgumentException("embedding.reembed.keep-previous must not be negative, was " + keepPrevious);
+                throw new IllegalArgumentException(
+                        "embedding.reembed.keep-previous must not be negative, was " + keepPrevious);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.qaembeddings.system.Timestamps.fromDb;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -9,24 +11,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.qaembeddings.provider.Float32;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-
-import static org.qaembeddings.system.Timestamps.fromDb;
 
 /** What the API shows of the rows: a pair's embedding, the summaries beside pairs, the failed list. */
 @Repository
 class EmbeddingReads {
 
-    record FailedRow(UUID qaPairId, String question, int attempts, String lastError, String errorKind, Instant nextAttemptAt,
-            Instant updatedAt) {
-    }
+    record FailedRow(
+            UUID qaPairId,
+            String question,
+            int attempts,
+            String lastError,
+            String errorKind,
+            Instant nextAttemptAt,
+            Instant updatedAt) {}
 
     private static final String SUMMARY_COLUMNS =
             "qa_pair_id, status, model, dimensions, attempts, last_error, updated_at";
-    private static final String DEAD_LETTER = "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
+    private static final String DEAD_LETTER =
+            "(status = 'FAILED' AND (error_kind = 'PERMANENT' OR attempts >= :maxAttempts))";
 
     private final JdbcClient jdbc;
 
@@ -39,14 +44,23 @@ class EmbeddingReads {
         // a dead letter is not retried by itself: it has no next attempt to show
         return jdbc.sql("SELECT e.qa_pair_id, p.question, e.attempts, e.last_error, e.error_kind, e.updated_at,"
                         + " CASE WHEN " + DEAD_LETTER + " THEN NULL ELSE e.next_attempt_at END AS next_attempt_at"
-                        + " FROM (SELECT * FROM qa_embedding WHERE " + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
-                        + " ORDER BY updated_at" + direction + ", qa_pair_id" + direction + " LIMIT :limit OFFSET :offset) e"
+                        + " FROM (SELECT * FROM qa_embedding WHERE "
+                        + (deadLettersOnly ? DEAD_LETTER : "status = 'FAILED'")
+                        + " ORDER BY updated_at" + direction + ", qa_pair_id" + direction
+                        + " LIMIT :limit OFFSET :offset) e"
                         + " JOIN qa_pair p ON p.id = e.qa_pair_id"
                         + " ORDER BY e.updated_at" + direction + ", e.qa_pair_id" + direction)
-                .param("maxAttempts", maxAttempts).param("limit", size).param("offset", (long) page * size)
-                .query((rs, n) -> new FailedRow(rs.getObject("qa_pair_id", UUID.class), rs.getString("question"),
-                        rs.getInt("attempts"), rs.getString("last_error"), rs.getString("error_kind"),
-                        fromDb(rs, "next_attempt_at"), fromDb(rs, "updated_at")))
+                .param("maxAttempts", maxAttempts)
+                .param("limit", size)
+                .param("offset", (long) page * size)
+                .query((rs, n) -> new FailedRow(
+                        rs.getObject("qa_pair_id", UUID.class),
+                        rs.getString("question"),
+                        rs.getInt("attempts"),
+                        rs.getString("last_error"),
+                        rs.getString("error_kind"),
+                        fromDb(rs, "next_attempt_at"),
+                        fromDb(rs, "updated_at")))
                 .list();
     }
 
@@ -66,10 +80,23 @@ class EmbeddingReads {
                     EmbeddingSummary s = summary(rs);
                     byte[] vector = s.status() == EmbeddingStatus.COMPLETED ? rs.getBytes("vector") : null;
                     String key = rs.getString("setting_key");
-                    EmbeddingSetting setting = key == null ? null : new EmbeddingSetting(key, rs.getString("provider"),
-                            rs.getString("setting_model"), rs.getInt("setting_dimensions"), rs.getString("text_template"));
-                    return new EmbeddingDetail(s.status(), s.model(), s.dimensions(), s.attempts(), s.lastError(),
-                            s.updatedAt(), setting, rs.getBoolean("vector_current"),
+                    EmbeddingSetting setting = key == null
+                            ? null
+                            : new EmbeddingSetting(
+                                    key,
+                                    rs.getString("provider"),
+                                    rs.getString("setting_model"),
+                                    rs.getInt("setting_dimensions"),
+                                    rs.getString("text_template"));
+                    return new EmbeddingDetail(
+                            s.status(),
+                            s.model(),
+                            s.dimensions(),
+                            s.attempts(),
+                            s.lastError(),
+                            s.updatedAt(),
+                            setting,
+                            rs.getBoolean("vector_current"),
                             vector == null ? null : Float32.decode(vector));
                 })
                 .optional();

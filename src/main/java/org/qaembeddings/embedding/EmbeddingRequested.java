@@ -1,5 +1,4 @@
 package org.qaembeddings.embedding;
 
 /** Published when a row becomes PENDING; after commit it wakes the worker. */
-record EmbeddingRequested() {
-}
+record EmbeddingRequested() {}

@@ -8,13 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.qaembeddings.system.BadRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -38,8 +37,14 @@ public class EmbeddingService {
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
-    EmbeddingService(EmbeddingRepository repository, EmbeddingCounts counts, EmbeddingReads reads, EmbeddingWorker worker,
-            EmbeddingProperties properties, ApplicationEventPublisher events, Clock clock) {
+    EmbeddingService(
+            EmbeddingRepository repository,
+            EmbeddingCounts counts,
+            EmbeddingReads reads,
+            EmbeddingWorker worker,
+            EmbeddingProperties properties,
+            ApplicationEventPublisher events,
+            Clock clock) {
         this.repository = repository;
         this.counts = counts;
         this.reads = reads;
@@ -112,8 +117,8 @@ public class EmbeddingService {
      */
     public BatchResult batchGenerate(List<UUID> qaPairIds) {
         if (qaPairIds.size() > properties.batchSize()) {
-            throw new BadRequestException("at most " + properties.batchSize() + " qaPairIds per batch (embedding.batch-size), got "
-                    + qaPairIds.size());
+            throw new BadRequestException("at most " + properties.batchSize()
+                    + " qaPairIds per batch (embedding.batch-size), got " + qaPairIds.size());
         }
         return worker.generate(qaPairIds);
     }
@@ -125,8 +130,8 @@ public class EmbeddingService {
      */
     public BatchResult retryFailedEmbeddings(int maxRetries) {
         if (maxRetries < 1 || maxRetries > EmbeddingProperties.MAX_RETRIES_LIMIT) {
-            throw new BadRequestException("maxRetries must be 1.." + EmbeddingProperties.MAX_RETRIES_LIMIT
-                    + ", was " + maxRetries);
+            throw new BadRequestException(
+                    "maxRetries must be 1.." + EmbeddingProperties.MAX_RETRIES_LIMIT + ", was " + maxRetries);
         }
         return worker.retryFailed(maxRetries);
     }
@@ -145,10 +150,19 @@ public class EmbeddingService {
         EmbeddingCounts.Stats s = counts.stats(properties.maxRetries());
         long finished = s.completed() + s.failed();
         Double successRate = finished == 0 ? null : (double) s.completed() / finished;
-        Long age = s.oldestPending() == null ? null
+        Long age = s.oldestPending() == null
+                ? null
                 : Math.max(0, Duration.between(s.oldestPending(), now).toSeconds());
-        return new EmbeddingHealthStats(s.pending() + s.processing(), s.processing(), s.failed(), s.deadLetters(),
-                s.completed(), successRate, s.oldestPending(), age, worker.pausedReason(now).or(worker::failure).orElse(null),
+        return new EmbeddingHealthStats(
+                s.pending() + s.processing(),
+                s.processing(),
+                s.failed(),
+                s.deadLetters(),
+                s.completed(),
+                successRate,
+                s.oldestPending(),
+                age,
+                worker.pausedReason(now).or(worker::failure).orElse(null),
                 worker.circuitState());
     }
 

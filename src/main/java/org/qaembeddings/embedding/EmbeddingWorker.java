@@ -1,7 +1,6 @@
 package org.qaembeddings.embedding;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
 import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.provider.ProviderException;
@@ -41,8 +39,7 @@ public class EmbeddingWorker {
     private static final int MAX_ERROR_LENGTH = 1000;
 
     /** A claimed row, ready to send. */
-    private record Item(UUID id, String text, String hash, int attempts, int tokens, long claim) {
-    }
+    private record Item(UUID id, String text, String hash, int attempts, int tokens, long claim) {}
 
     /** Counts and messages of one batch, and what its calls are billed as. */
     private static final class Tally {
@@ -102,13 +99,31 @@ public class EmbeddingWorker {
     private volatile String failure;
 
     @Autowired
-    EmbeddingWorker(EmbeddingRepository repository, ProviderGate gate, EmbeddingProvider provider,
-            TransactionTemplate transactions, Clock clock, EmbeddingProperties properties) {
-        this(repository, gate, provider, transactions, clock, properties, () -> ThreadLocalRandom.current().nextDouble());
+    EmbeddingWorker(
+            EmbeddingRepository repository,
+            ProviderGate gate,
+            EmbeddingProvider provider,
+            TransactionTemplate transactions,
+            Clock clock,
+            EmbeddingProperties properties) {
+        this(
+                repository,
+                gate,
+                provider,
+                transactions,
+                clock,
+                properties,
+                () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    EmbeddingWorker(EmbeddingRepository repository, ProviderGate gate, EmbeddingProvider provider,
-            TransactionTemplate transactions, Clock clock, EmbeddingProperties properties, DoubleSupplier jitter) {
+    EmbeddingWorker(
+            EmbeddingRepository repository,
+            ProviderGate gate,
+            EmbeddingProvider provider,
+            TransactionTemplate transactions,
+            Clock clock,
+            EmbeddingProperties properties,
+            DoubleSupplier jitter) {
         this.repository = repository;
         this.gate = gate;
         this.provider = provider;
@@ -166,8 +181,8 @@ public class EmbeddingWorker {
         if (pausedReason(now).isPresent()) {
             return 0;
         }
-        List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
-                repository.claimDue(now, now.plus(properties.lease()), properties.batchSize(), properties.maxRetries()));
+        List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx -> repository.claimDue(
+                now, now.plus(properties.lease()), properties.batchSize(), properties.maxRetries()));
         if (claimed != null && !claimed.isEmpty()) {
             process(claimed, CallPurpose.DOCUMENT);
             return claimed.size();
@@ -204,10 +219,13 @@ public class EmbeddingWorker {
             toEmbed.forEach(id -> tally.failed(id, "not sent: " + paused.get()));
             return tally.result();
         }
-        List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty() ? List.of()
+        List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty()
+                ? List.of()
                 : transactions.execute(tx -> repository.claimIds(toEmbed, now, now.plus(properties.lease())));
-        Set<UUID> claimedIds = claimed.stream().map(EmbeddingRepository.Claimed::id).collect(Collectors.toSet());
-        toEmbed.stream().filter(id -> !claimedIds.contains(id))
+        Set<UUID> claimedIds =
+                claimed.stream().map(EmbeddingRepository.Claimed::id).collect(Collectors.toSet());
+        toEmbed.stream()
+                .filter(id -> !claimedIds.contains(id))
                 .forEach(id -> tally.failed(id, "another worker is embedding it right now; try again shortly"));
         process(claimed, tally);
         return tally.result();
@@ -220,8 +238,8 @@ public class EmbeddingWorker {
         if (paused.isPresent()) {
             return new BatchResult(0, 0, List.of("nothing retried: " + paused.get()));
         }
-        List<EmbeddingRepository.Claimed> claimed = transactions.execute(tx ->
-                repository.claimFailed(now, now.plus(properties.lease()), properties.batchSize(), maxRetries));
+        List<EmbeddingRepository.Claimed> claimed = transactions.execute(
+                tx -> repository.claimFailed(now, now.plus(properties.lease()), properties.batchSize(), maxRetries));
         return process(claimed, CallPurpose.DOCUMENT);
     }
 
@@ -266,7 +284,9 @@ public class EmbeddingWorker {
         } catch (RuntimeException | Error e) {
             // nothing may be left PROCESSING until its lease runs out: the rows of this request and
             // the next go back (rows already written or failed are no longer PROCESSING and stay)
-            List<Item> left = requests.subList(sent, requests.size()).stream().flatMap(List::stream).toList();
+            List<Item> left = requests.subList(sent, requests.size()).stream()
+                    .flatMap(List::stream)
+                    .toList();
             handBackAfterFailure(left, e);
             throw e;
         }
@@ -274,8 +294,11 @@ public class EmbeddingWorker {
 
     private void handBackAfterFailure(List<Item> items, Throwable cause) {
         try {
-            handBack(items, "not sent: the worker failed (" + cause.getClass().getSimpleName() + "); it is queued again",
-                    clock.instant(), new Tally());
+            handBack(
+                    items,
+                    "not sent: the worker failed (" + cause.getClass().getSimpleName() + "); it is queued again",
+                    clock.instant(),
+                    new Tally());
         } catch (RuntimeException | Error again) {
             cause.addSuppressed(again); // the lease hands them back instead
         }
@@ -331,7 +354,10 @@ public class EmbeddingWorker {
     private void write(List<Item> items, ProviderResult result, Tally tally) {
         List<EmbeddingRepository.Completion> completions = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
-            completions.add(new EmbeddingRepository.Completion(items.get(i).id(), items.get(i).hash(), items.get(i).claim(),
+            completions.add(new EmbeddingRepository.Completion(
+                    items.get(i).id(),
+                    items.get(i).hash(),
+                    items.get(i).claim(),
                     result.vectors().get(i)));
         }
         // the write time, not the claim time: the call may have taken seconds
@@ -340,8 +366,10 @@ public class EmbeddingWorker {
             if (written[i]) {
                 tally.successful++;
             } else {
-                tally.failed(items.get(i).id(), "not written: its text changed while it was being embedded (it is queued again), "
-                        + "or its lease ran out and another worker claimed it");
+                tally.failed(
+                        items.get(i).id(),
+                        "not written: its text changed while it was being embedded (it is queued again), "
+                                + "or its lease ran out and another worker claimed it");
             }
         }
     }
@@ -449,14 +477,19 @@ public class EmbeddingWorker {
             } else if (answered) {
                 dispatch(part, gate.call(texts(part), false, tally.purpose), true, tally);
             } else {
-                handBack(part, "not sent: the provider stopped answering while the batch was being checked",
-                        gate.pausedUntil(clock.instant()), tally);
+                handBack(
+                        part,
+                        "not sent: the provider stopped answering while the batch was being checked",
+                        gate.pausedUntil(clock.instant()),
+                        tally);
             }
         }
     }
 
     private void dispatch(List<Item> items, ProviderGate.Outcome outcome, boolean rowsAtFault, Tally tally) {
-        if (outcome instanceof ProviderGate.Failed failed && !failed.pausedTheNode() && rowsOrProvider(failed.error())) {
+        if (outcome instanceof ProviderGate.Failed failed
+                && !failed.pausedTheNode()
+                && rowsOrProvider(failed.error())) {
             onRowsOrProvider(items, failed.error(), rowsAtFault, tally);
         } else {
             handle(items, outcome, tally);
@@ -466,7 +499,8 @@ public class EmbeddingWorker {
     private void pauseForEveryRequest(List<Item> items, ProviderException e, Tally tally) {
         Instant until = gate.failsEveryRequest(e, clock.instant());
         remember(items);
-        String what = e.inputRejected() ? "rejects every request alike" : "answers every request with no usable vectors";
+        String what =
+                e.inputRejected() ? "rejects every request alike" : "answers every request with no usable vectors";
         handBack(items, "not sent: the provider " + what + ": " + truncate(e.getMessage()), until, tally);
     }
 
@@ -476,7 +510,11 @@ public class EmbeddingWorker {
         items.forEach(i -> failedUncharged.remove(i.id()));
         Instant now = clock.instant();
         List<EmbeddingRepository.Outcome> outcomes = items.stream()
-                .map(i -> new EmbeddingRepository.Outcome(i.id(), i.claim(), message, ErrorKind.of(e.kind()),
+                .map(i -> new EmbeddingRepository.Outcome(
+                        i.id(),
+                        i.claim(),
+                        message,
+                        ErrorKind.of(e.kind()),
                         now.plus(backoff.delay(i.attempts(), jitter.getAsDouble()))))
                 .toList();
         int failedRows = transactions.execute(tx -> repository.fail(outcomes, clock.instant()));
@@ -503,7 +541,8 @@ public class EmbeddingWorker {
     }
 
     private static boolean failedAlike(ProviderGate.Outcome outcome, ProviderException first) {
-        return outcome instanceof ProviderGate.Failed failed && !failed.pausedTheNode()
+        return outcome instanceof ProviderGate.Failed failed
+                && !failed.pausedTheNode()
                 && ProviderGate.alike(failed.error(), first);
     }
 
@@ -536,5 +575,4 @@ public class EmbeddingWorker {
         String message = error == null ? "provider failed" : error;
         return message.length() > MAX_ERROR_LENGTH ? message.substring(0, MAX_ERROR_LENGTH) : message;
     }
-
 }

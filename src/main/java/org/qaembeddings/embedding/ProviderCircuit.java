@@ -1,12 +1,10 @@
 package org.qaembeddings.embedding;
 
-import java.time.Clock;
-import java.util.concurrent.TimeUnit;
-
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
-
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 import org.qaembeddings.provider.ProviderException;
 
 /**
@@ -26,9 +24,11 @@ final class ProviderCircuit {
     ProviderCircuit(EmbeddingProperties.Circuit settings, Clock clock) {
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRate())
-                .slidingWindow(settings.window(), settings.minimumCalls(), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindow(
+                        settings.window(), settings.minimumCalls(), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .permittedNumberOfCallsInHalfOpenState(1)
-                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(settings.openFor(), 2.0, settings.maxOpenFor()))
+                .waitIntervalFunctionInOpenState(
+                        IntervalFunction.ofExponentialBackoff(settings.openFor(), 2.0, settings.maxOpenFor()))
                 .recordException(ProviderCircuit::providerDown)
                 .clock(clock)
                 .build();
@@ -36,7 +36,9 @@ final class ProviderCircuit {
     }
 
     private static boolean providerDown(Throwable e) {
-        return e instanceof ProviderException p && p.retryAfter() == null && p.reason() == ProviderException.Reason.UNAVAILABLE;
+        return e instanceof ProviderException p
+                && p.retryAfter() == null
+                && p.reason() == ProviderException.Reason.UNAVAILABLE;
     }
 
     /** Whether a call could go out now, without taking the permission; turns an open circuit half-open once its wait is over. */

@@ -1,5 +1,8 @@
 package org.qaembeddings.embedding;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,11 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-
 import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
@@ -38,7 +36,8 @@ import org.springframework.stereotype.Component;
 public class ProviderGate {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderGate.class);
-    static final String CIRCUIT_OPEN = "provider circuit open: most recent calls failed, so one probe call goes out at a time";
+    static final String CIRCUIT_OPEN =
+            "provider circuit open: most recent calls failed, so one probe call goes out at a time";
     /**
      * The text of the call that tells a failure of the rows from one of the provider: a short
      * plain sentence every embedding model accepts. Answered, the provider serves requests and
@@ -47,16 +46,13 @@ public class ProviderGate {
     static final String PROBE_TEXT = "Is the embedding provider answering?";
 
     /** What became of one call. */
-    public sealed interface Outcome {
-    }
+    public sealed interface Outcome {}
 
     /** The provider answered with a vector for every text; the call is billed. */
-    public record Answered(ProviderResult result) implements Outcome {
-    }
+    public record Answered(ProviderResult result) implements Outcome {}
 
     /** No call was made: the node is paused ({@code reason}) until {@code retryAt}. */
-    public record NotSent(String reason, Instant retryAt) implements Outcome {
-    }
+    public record NotSent(String reason, Instant retryAt) implements Outcome {}
 
     /**
      * The call failed. {@code retryAt} is set when the failure paused the node (the provider is
@@ -69,12 +65,10 @@ public class ProviderGate {
     }
 
     /** The call was stopped on our side (shutdown); it says nothing about the provider. */
-    public record Interrupted() implements Outcome {
-    }
+    public record Interrupted() implements Outcome {}
 
     /** A pause of every call of this node. */
-    private record Pause(Instant until, String reason) {
-    }
+    private record Pause(Instant until, String reason) {}
 
     private final EmbeddingProvider provider;
     private final CostService costs;
@@ -91,13 +85,28 @@ public class ProviderGate {
     private volatile ProviderException everyRequestFails;
 
     @Autowired
-    ProviderGate(EmbeddingProvider provider, CostService costs, Clock clock, MeterRegistry meters,
+    ProviderGate(
+            EmbeddingProvider provider,
+            CostService costs,
+            Clock clock,
+            MeterRegistry meters,
             EmbeddingProperties properties) {
-        this(provider, costs, clock, meters, properties, () -> ThreadLocalRandom.current().nextDouble());
+        this(
+                provider,
+                costs,
+                clock,
+                meters,
+                properties,
+                () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    ProviderGate(EmbeddingProvider provider, CostService costs, Clock clock, MeterRegistry meters,
-            EmbeddingProperties properties, DoubleSupplier jitter) {
+    ProviderGate(
+            EmbeddingProvider provider,
+            CostService costs,
+            Clock clock,
+            MeterRegistry meters,
+            EmbeddingProperties properties,
+            DoubleSupplier jitter) {
         this.provider = provider;
         this.costs = costs;
         this.clock = clock;
@@ -106,10 +115,12 @@ public class ProviderGate {
         this.jitter = jitter;
         this.circuit = new ProviderCircuit(properties.circuit(), clock);
         Gauge.builder("embedding.provider.circuit.open", circuit, c -> switch (c.state()) {
-            case CLOSED, DISABLED, METRICS_ONLY -> 0;
-            case HALF_OPEN -> 0.5;
-            default -> 1;
-        }).description("the provider circuit: 0 closed, 0.5 half-open (a probe is out), 1 open").register(meters);
+                    case CLOSED, DISABLED, METRICS_ONLY -> 0;
+                    case HALF_OPEN -> 0.5;
+                    default -> 1;
+                })
+                .description("the provider circuit: 0 closed, 0.5 half-open (a probe is out), 1 open")
+                .register(meters);
     }
 
     /** Why no provider call may be made at {@code now}: a pause still running, an open circuit, or a spent budget. */
@@ -172,12 +183,14 @@ public class ProviderGate {
             checkShape(result, texts.size());
         } catch (ProviderException e) {
             sample.stop(timer(e.reason().name().toLowerCase(Locale.ROOT)));
-            if (e.reason() == ProviderException.Reason.INTERRUPTED || Thread.currentThread().isInterrupted()) {
+            if (e.reason() == ProviderException.Reason.INTERRUPTED
+                    || Thread.currentThread().isInterrupted()) {
                 circuit.release();
                 return new Interrupted();
             }
-            boolean blamesTheTexts = textsSuspected && (e.reason() == ProviderException.Reason.UNAVAILABLE
-                    || e.reason() == ProviderException.Reason.BAD_ANSWER);
+            boolean blamesTheTexts = textsSuspected
+                    && (e.reason() == ProviderException.Reason.UNAVAILABLE
+                            || e.reason() == ProviderException.Reason.BAD_ANSWER);
             if (blamesTheTexts) {
                 circuit.release(); // the provider answers others: this says nothing about it
             } else {
@@ -188,7 +201,10 @@ public class ProviderGate {
             sample.stop(timer("error"));
             circuit.release();
             log.error("embedding provider failed unexpectedly", e);
-            return new Failed(ProviderException.badAnswer("unexpected provider error: " + e.getClass().getSimpleName()), null);
+            return new Failed(
+                    ProviderException.badAnswer(
+                            "unexpected provider error: " + e.getClass().getSimpleName()),
+                    null);
         }
         sample.stop(timer("success"));
         circuit.succeeded(System.nanoTime() - started);
@@ -199,8 +215,10 @@ public class ProviderGate {
         if (result.promptTokens() > 0) {
             // priced by the model asked for: OpenAI answers "text-embedding-ada-002-v2" for
             // "text-embedding-ada-002", and a rate looked up by that name would bill nothing
-            String answeredModel = result.model() == null || result.model().equals(provider.model()) ? null : result.model();
-            costs.record(provider.model(), answeredModel, purpose, result.promptTokens(), texts.size(), clock.instant());
+            String answeredModel =
+                    result.model() == null || result.model().equals(provider.model()) ? null : result.model();
+            costs.record(
+                    provider.model(), answeredModel, purpose, result.promptTokens(), texts.size(), clock.instant());
         }
         return new Answered(result);
     }
@@ -210,12 +228,15 @@ public class ProviderGate {
         if (unavailable) {
             // the provider said when to come back, or the pause grows with each such failure in a
             // row; at least the base delay ("Retry-After: 0" would hammer it), at most the longest backoff
-            Duration wait = e.retryAfter() != null ? clamp(e.retryAfter())
+            Duration wait = e.retryAfter() != null
+                    ? clamp(e.retryAfter())
                     : backoff.delay(unavailableInARow.incrementAndGet(), jitter.getAsDouble());
             Instant until = at.plus(wait);
-            pauseUntil(until, e.reason() == ProviderException.Reason.RATE_LIMITED || e.retryAfter() != null
-                    ? "provider rate limit: no calls before " + until
-                    : "provider unavailable (" + e.getMessage() + "): no calls before " + until);
+            pauseUntil(
+                    until,
+                    e.reason() == ProviderException.Reason.RATE_LIMITED || e.retryAfter() != null
+                            ? "provider rate limit: no calls before " + until
+                            : "provider unavailable (" + e.getMessage() + "): no calls before " + until);
             return new Failed(e, until);
         }
         if (e.reason() == ProviderException.Reason.CONFIGURATION) {
@@ -264,7 +285,8 @@ public class ProviderGate {
         if (a.reason() != b.reason()) {
             return false;
         }
-        return a.reason() != ProviderException.Reason.INPUT_REJECTED || String.valueOf(a.getMessage()).equals(b.getMessage());
+        return a.reason() != ProviderException.Reason.INPUT_REJECTED
+                || String.valueOf(a.getMessage()).equals(b.getMessage());
     }
 
     private synchronized void pauseUntil(Instant until, String reason) {
@@ -274,7 +296,9 @@ public class ProviderGate {
     }
 
     private Duration clamp(Duration wait) {
-        return wait.compareTo(backoff.base()) < 0 ? backoff.base() : wait.compareTo(backoff.max()) > 0 ? backoff.max() : wait;
+        return wait.compareTo(backoff.base()) < 0
+                ? backoff.base()
+                : wait.compareTo(backoff.max()) > 0 ? backoff.max() : wait;
     }
 
     private Timer timer(String outcome) {
@@ -287,7 +311,8 @@ public class ProviderGate {
 
     private void checkShape(ProviderResult result, int expected) {
         if (result.vectors().size() != expected) {
-            throw ProviderException.badAnswer("provider returned " + result.vectors().size() + " vectors for " + expected + " texts");
+            throw ProviderException.badAnswer(
+                    "provider returned " + result.vectors().size() + " vectors for " + expected + " texts");
         }
         int dimensions = provider.dimensions();
         for (float[] vector : result.vectors()) {

@@ -1,10 +1,8 @@
 package org.qaembeddings.embedding;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
-
-import io.micrometer.core.instrument.MeterRegistry;
-
 import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
@@ -23,8 +21,7 @@ import org.springframework.stereotype.Component;
 public class QueryEmbedding implements DisposableBean {
 
     /** The provider and gate of an earlier setting. */
-    private record Other(EmbeddingSetting setting, EmbeddingProvider provider, ProviderGate gate) {
-    }
+    private record Other(EmbeddingSetting setting, EmbeddingProvider provider, ProviderGate gate) {}
 
     private final ProviderGate gate;
     private final EmbeddingSetting current;
@@ -35,8 +32,14 @@ public class QueryEmbedding implements DisposableBean {
     private final EmbeddingProperties properties;
     private Other other;
 
-    QueryEmbedding(ProviderGate gate, EmbeddingWorker worker, ProviderFactory factory, CostService costs, Clock clock,
-            MeterRegistry meters, EmbeddingProperties properties) {
+    QueryEmbedding(
+            ProviderGate gate,
+            EmbeddingWorker worker,
+            ProviderFactory factory,
+            CostService costs,
+            Clock clock,
+            MeterRegistry meters,
+            EmbeddingProperties properties) {
         this.gate = gate;
         this.current = worker.setting();
         this.factory = factory;
@@ -52,8 +55,10 @@ public class QueryEmbedding implements DisposableBean {
         try {
             through = gateFor(setting);
         } catch (IllegalArgumentException cannotBeMade) {
-            return new ProviderGate.NotSent("no provider for the setting " + setting.key() + " can be made here ("
-                    + cannotBeMade.getMessage() + ")", clock.instant());
+            return new ProviderGate.NotSent(
+                    "no provider for the setting " + setting.key() + " can be made here (" + cannotBeMade.getMessage()
+                            + ")",
+                    clock.instant());
         }
         return through.call(List.of(query), false, CallPurpose.QUERY);
     }

@@ -11,7 +11,16 @@ import java.time.Instant;
  * call); a pair it could not finish, and a pair edited meanwhile, gets the new setting through the queue. {@code tokens} and {@code estimatedCostUsd} are the
  * estimate made before any call; {@code spentUsd} what re-embed calls have cost since the start.
  */
-public record ReembedProgress(EmbeddingSetting from, EmbeddingSetting to, String state, long pairs, long done,
-        long tokens, BigDecimal estimatedCostUsd, BigDecimal spentUsd, Long etaSeconds, Instant startedAt,
-        Instant approvedAt, Instant finishedAt) {
-}
+public record ReembedProgress(
+        EmbeddingSetting from,
+        EmbeddingSetting to,
+        String state,
+        long pairs,
+        long done,
+        long tokens,
+        BigDecimal estimatedCostUsd,
+        BigDecimal spentUsd,
+        Long etaSeconds,
+        Instant startedAt,
+        Instant approvedAt,
+        Instant finishedAt) {}

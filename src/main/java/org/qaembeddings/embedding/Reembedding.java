@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
@@ -43,6 +42,7 @@ public class Reembedding implements InitializingBean {
      * this, then twice as long after each count that finds rows still in the queue, up to {@link #MAX_END_CHECK}.
      */
     static final Duration END_CHECK = Duration.ofSeconds(1);
+
     static final Duration MAX_END_CHECK = Duration.ofSeconds(30);
     /** Pairs whose tokens one step of the estimate counts. */
     static final int ESTIMATE_PAGE = 1_000;
@@ -51,12 +51,10 @@ public class Reembedding implements InitializingBean {
     static final Duration SERVING_TTL = Duration.ofSeconds(1);
 
     /** Which setting answers searches, as read at {@code readAt}. */
-    private record Serving(EmbeddingSetting setting, Instant readAt) {
-    }
+    private record Serving(EmbeddingSetting setting, Instant readAt) {}
 
     /** What one step took: the switch, how many pairs it looked at, and the rows it claimed to embed. */
-    private record Step(long switchId, int examined, List<EmbeddingRepository.Claimed> claimed) {
-    }
+    private record Step(long switchId, int examined, List<EmbeddingRepository.Claimed> claimed) {}
 
     private final SwitchRepository switches;
     private final EmbeddingRepository repository;
@@ -71,8 +69,14 @@ public class Reembedding implements InitializingBean {
     private volatile Duration endCheck = END_CHECK;
     private volatile Serving serving;
 
-    Reembedding(SwitchRepository switches, EmbeddingRepository repository, EmbeddingWorker worker,
-            EmbeddingProvider provider, CostService costs, TransactionTemplate transactions, Clock clock,
+    Reembedding(
+            SwitchRepository switches,
+            EmbeddingRepository repository,
+            EmbeddingWorker worker,
+            EmbeddingProvider provider,
+            CostService costs,
+            TransactionTemplate transactions,
+            Clock clock,
             EmbeddingProperties properties) {
         this.switches = switches;
         this.repository = repository;
@@ -144,16 +148,26 @@ public class Reembedding implements InitializingBean {
             }
             latest.filter(s -> !s.state().over()).ifPresent(s -> {
                 switches.end(s.id(), SwitchRepository.State.SUPERSEDED, now);
-                log.warn("the re-embed to setting {} is superseded by this node's setting {}: every node sharing a database"
-                        + " must run one embedding setting", s.to(), to.key());
+                log.warn(
+                        "the re-embed to setting {} is superseded by this node's setting {}: every node sharing a database"
+                                + " must run one embedding setting",
+                        s.to(),
+                        to.key());
             });
             long others = switches.otherVectors(to.key(), properties.maxRetries());
-            String from = latest.map(SwitchRepository.Switch::to).or(() -> switches.anotherSetting(to.key())).orElse(null);
+            String from = latest.map(SwitchRepository.Switch::to)
+                    .or(() -> switches.anotherSetting(to.key()))
+                    .orElse(null);
             switches.begin(from, to.key(), others, now);
             if (others > 0) {
-                log.info("embedding setting changed to {} ({} {} {}d): {} vectors of another setting are priced, then"
-                        + " re-embedded in the background; each pair keeps its vector until the new one is written",
-                        to.key(), to.provider(), to.model(), to.dimensions(), others);
+                log.info(
+                        "embedding setting changed to {} ({} {} {}d): {} vectors of another setting are priced, then"
+                                + " re-embedded in the background; each pair keeps its vector until the new one is written",
+                        to.key(),
+                        to.provider(),
+                        to.model(),
+                        to.dimensions(),
+                        others);
             }
         });
         nextEndCheck = Instant.MIN;
@@ -188,7 +202,8 @@ public class Reembedding implements InitializingBean {
      */
     private Step step(Instant now, boolean paused) {
         EmbeddingSetting to = setting();
-        SwitchRepository.Switch current = switches.latest(true).filter(s -> s.to().equals(to.key())).orElse(null);
+        SwitchRepository.Switch current =
+                switches.latest(true).filter(s -> s.to().equals(to.key())).orElse(null);
         if (current == null) {
             return null;
         }
@@ -216,7 +231,8 @@ public class Reembedding implements InitializingBean {
             (madeAlike(c, to) ? alike : keptAlike(c, to) ? kept : toEmbed).add(c.id());
         }
         int adopted = switches.adopt(alike, to.key(), now) + switches.restorePrevious(kept, to, now);
-        List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty() ? List.of()
+        List<EmbeddingRepository.Claimed> claimed = toEmbed.isEmpty()
+                ? List.of()
                 : repository.claimForSetting(toEmbed, to.key(), now, now.plus(properties.lease()));
         // counted when taken, in this transaction: counting them once written would lock the switch again
         switches.advance(current.id(), next, adopted + claimed.size());
@@ -232,7 +248,8 @@ public class Reembedding implements InitializingBean {
         long tokens = 0;
         for (SwitchRepository.Candidate c : page.candidates()) {
             if (!madeAlike(c, to) && !keptAlike(c, to)) {
-                tokens += Math.min(provider.countTokens(text.render(c.question(), c.answer())), provider.maxInputTokens());
+                tokens += Math.min(
+                        provider.countTokens(text.render(c.question(), c.answer())), provider.maxInputTokens());
             }
         }
         if (page.examined() == ESTIMATE_PAGE) {
@@ -242,15 +259,28 @@ public class Reembedding implements InitializingBean {
         long total = current.tokens() + tokens;
         BigDecimal cost = costs.costOf(to.model(), total);
         boolean auto = cost.compareTo(properties.reembed().autoApproveUsd()) <= 0;
-        switches.estimated(current.id(), total, cost,
-                auto ? SwitchRepository.State.RUNNING : SwitchRepository.State.AWAITING_APPROVAL, now);
+        switches.estimated(
+                current.id(),
+                total,
+                cost,
+                auto ? SwitchRepository.State.RUNNING : SwitchRepository.State.AWAITING_APPROVAL,
+                now);
         if (auto) {
-            log.info("re-embed to setting {}: {} pairs, {} tokens, estimated {} USD: started", to.key(), current.pairs(),
-                    total, cost.stripTrailingZeros().toPlainString());
+            log.info(
+                    "re-embed to setting {}: {} pairs, {} tokens, estimated {} USD: started",
+                    to.key(),
+                    current.pairs(),
+                    total,
+                    cost.stripTrailingZeros().toPlainString());
         } else {
-            log.warn("re-embed to setting {}: {} pairs, {} tokens, estimated {} USD, above embedding.reembed.auto-approve-usd"
-                    + " ({}): waiting for POST /api/embeddings/reembed (admin key)", to.key(), current.pairs(), total,
-                    cost.stripTrailingZeros().toPlainString(), properties.reembed().autoApproveUsd());
+            log.warn(
+                    "re-embed to setting {}: {} pairs, {} tokens, estimated {} USD, above embedding.reembed.auto-approve-usd"
+                            + " ({}): waiting for POST /api/embeddings/reembed (admin key)",
+                    to.key(),
+                    current.pairs(),
+                    total,
+                    cost.stripTrailingZeros().toPlainString(),
+                    properties.reembed().autoApproveUsd());
         }
         return new Step(current.id(), page.examined(), List.of());
     }
@@ -263,13 +293,17 @@ public class Reembedding implements InitializingBean {
     boolean approve() {
         Instant now = clock.instant();
         Boolean approved = transactions.execute(tx -> {
-            SwitchRepository.Switch current = switches.latest(true).filter(s -> s.to().equals(setting().key())).orElse(null);
+            SwitchRepository.Switch current = switches.latest(true)
+                    .filter(s -> s.to().equals(setting().key()))
+                    .orElse(null);
             if (current == null) {
                 return false;
             }
             if (current.state() == SwitchRepository.State.AWAITING_APPROVAL) {
                 switches.approve(current.id(), now);
-                log.info("re-embed to setting {} approved: estimated {} USD", current.to(),
+                log.info(
+                        "re-embed to setting {} approved: estimated {} USD",
+                        current.to(),
                         current.estimatedCostUsd().stripTrailingZeros().toPlainString());
                 return true;
             }
@@ -283,14 +317,16 @@ public class Reembedding implements InitializingBean {
      * width, and made from the text {@code to}'s template renders (its hash says so).
      */
     private boolean madeAlike(SwitchRepository.Candidate c, EmbeddingSetting to) {
-        return c.setting() == null && to.model().equals(c.model())
+        return c.setting() == null
+                && to.model().equals(c.model())
                 && (to.dimensions() == 0 || to.dimensions() == c.dimensions())
                 && text.hash(c.question(), c.answer()).equals(c.vectorTextHash());
     }
 
     /** Whether the vector kept from before the last switch is of {@code to} and of the pair's current text. */
     private boolean keptAlike(SwitchRepository.Candidate c, EmbeddingSetting to) {
-        return to.key().equals(c.previousSetting()) && text.hash(c.question(), c.answer()).equals(c.previousTextHash());
+        return to.key().equals(c.previousSetting())
+                && text.hash(c.question(), c.answer()).equals(c.previousTextHash());
     }
 
     /**
@@ -298,15 +334,19 @@ public class Reembedding implements InitializingBean {
      * of the vectors kept from the setting before.
      */
     private Step dropPrevious(SwitchRepository.Switch done, Instant now) {
-        if (done.previousDroppedAt() != null || done.finishedAt() == null
+        if (done.previousDroppedAt() != null
+                || done.finishedAt() == null
                 || now.isBefore(done.finishedAt().plus(properties.reembed().keepPrevious()))) {
             return null;
         }
         int dropped = switches.dropPrevious(ESTIMATE_PAGE, now);
         if (dropped < ESTIMATE_PAGE) {
             switches.previousDropped(done.id(), now);
-            log.info("vectors of the embedding setting before {} dropped: embedding.reembed.keep-previous ({}) has passed"
-                    + " since the switch ended", done.to(), properties.reembed().keepPrevious());
+            log.info(
+                    "vectors of the embedding setting before {} dropped: embedding.reembed.keep-previous ({}) has passed"
+                            + " since the switch ended",
+                    done.to(),
+                    properties.reembed().keepPrevious());
         }
         return new Step(done.id(), dropped, List.of());
     }
@@ -327,7 +367,10 @@ public class Reembedding implements InitializingBean {
         if (left == 0) {
             switches.end(current.id(), SwitchRepository.State.DONE, now);
             serving = null; // this node's searches turn to the new setting at once, the others' within SERVING_TTL
-            log.info("re-embed to setting {} done: {} pairs in {}", current.to(), current.pairs(),
+            log.info(
+                    "re-embed to setting {} done: {} pairs in {}",
+                    current.to(),
+                    current.pairs(),
                     Duration.between(current.startedAt(), now));
         } else if (current.cursorId() != null && switches.otherCompleted(current.to()) > 0) {
             switches.advance(current.id(), null, 0);
@@ -337,17 +380,30 @@ public class Reembedding implements InitializingBean {
     /** Where the latest switch stands, for the API, health and metrics. */
     public ReembedProgress progress() {
         Instant now = clock.instant();
-        return switches.latest(false).map(s -> {
-            long done = Math.min(s.done(), s.pairs());
-            Long eta = null;
-            if (s.state() == SwitchRepository.State.RUNNING && done > 0 && s.approvedAt() != null) {
-                long elapsed = Math.max(1, Duration.between(s.approvedAt(), now).toMillis());
-                eta = (s.pairs() - done) * elapsed / done / 1000;
-            }
-            return new ReembedProgress(s.from() == null ? null : switches.find(s.from()).orElse(null),
-                    switches.find(s.to()).orElse(null), s.state().name(), s.pairs(), done, s.tokens(),
-                    s.estimatedCostUsd(), costs.spent(CallPurpose.REEMBED, s.startedAt()), eta, s.startedAt(),
-                    s.approvedAt(), s.finishedAt());
-        }).orElse(new ReembedProgress(null, setting(), "NONE", 0, 0, 0, null, BigDecimal.ZERO, null, null, null, null));
+        return switches.latest(false)
+                .map(s -> {
+                    long done = Math.min(s.done(), s.pairs());
+                    Long eta = null;
+                    if (s.state() == SwitchRepository.State.RUNNING && done > 0 && s.approvedAt() != null) {
+                        long elapsed = Math.max(
+                                1, Duration.between(s.approvedAt(), now).toMillis());
+                        eta = (s.pairs() - done) * elapsed / done / 1000;
+                    }
+                    return new ReembedProgress(
+                            s.from() == null ? null : switches.find(s.from()).orElse(null),
+                            switches.find(s.to()).orElse(null),
+                            s.state().name(),
+                            s.pairs(),
+                            done,
+                            s.tokens(),
+                            s.estimatedCostUsd(),
+                            costs.spent(CallPurpose.REEMBED, s.startedAt()),
+                            eta,
+                            s.startedAt(),
+                            s.approvedAt(),
+                            s.finishedAt());
+                })
+                .orElse(new ReembedProgress(
+                        null, setting(), "NONE", 0, 0, 0, null, BigDecimal.ZERO, null, null, null, null));
     }
 }

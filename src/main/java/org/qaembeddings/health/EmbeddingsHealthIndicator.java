@@ -3,7 +3,6 @@ package org.qaembeddings.health;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.embedding.EmbeddingHealthStats;
 import org.qaembeddings.embedding.EmbeddingService;
@@ -28,8 +27,12 @@ class EmbeddingsHealthIndicator implements HealthIndicator {
     private final HealthProperties properties;
     private final Clock clock;
 
-    EmbeddingsHealthIndicator(EmbeddingService embeddings, Reembedding reembedding, CostService costs,
-            HealthProperties properties, Clock clock) {
+    EmbeddingsHealthIndicator(
+            EmbeddingService embeddings,
+            Reembedding reembedding,
+            CostService costs,
+            HealthProperties properties,
+            Clock clock) {
         this.embeddings = embeddings;
         this.reembedding = reembedding;
         this.costs = costs;
@@ -44,9 +47,14 @@ class EmbeddingsHealthIndicator implements HealthIndicator {
                 .map(reason -> Health.outOfService().withDetail("reason", reason))
                 .or(() -> embeddings.workerFailure().map(reason -> Health.down().withDetail("reason", reason)))
                 .orElseGet(() -> stats.oldestPendingAgeSeconds() != null
-                        && stats.oldestPendingAgeSeconds() > properties.maxPendingAge().toSeconds()
-                        ? Health.down().withDetail("reason", "a pair has waited " + stats.oldestPendingAgeSeconds()
-                                + " s for its embedding (limit " + properties.maxPendingAge().toSeconds() + " s)")
+                                && stats.oldestPendingAgeSeconds()
+                                        > properties.maxPendingAge().toSeconds()
+                        ? Health.down()
+                                .withDetail(
+                                        "reason",
+                                        "a pair has waited " + stats.oldestPendingAgeSeconds()
+                                                + " s for its embedding (limit "
+                                                + properties.maxPendingAge().toSeconds() + " s)")
                         : Health.up());
         return health.withDetail("pendingCount", stats.pendingCount())
                 .withDetail("failedCount", stats.failedCount())

@@ -2,7 +2,6 @@ package org.qaembeddings.provider;
 
 import java.util.Arrays;
 import java.util.Base64;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -17,8 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class AnswerParser {
 
     /** What the answer held: a vector per input (by index), the reported token count (null when absent or insane), the model name. */
-    record Parsed(float[][] vectors, Integer promptTokens, String model) {
-    }
+    record Parsed(float[][] vectors, Integer promptTokens, String model) {}
 
     private final JsonMapper json;
 
@@ -88,7 +86,8 @@ final class AnswerParser {
                 throw invalid("data holds something that is not an embedding object");
             }
             if (++items > vectors.length) {
-                throw invalid("response has more than " + vectors.length + " embeddings for " + vectors.length + " inputs");
+                throw invalid(
+                        "response has more than " + vectors.length + " embeddings for " + vectors.length + " inputs");
             }
             Integer index = null;
             float[] vector = null;
@@ -101,7 +100,9 @@ final class AnswerParser {
                     }
                     index = p.getIntValue();
                 } else if ("embedding".equals(name)) {
-                    vector = value == JsonToken.VALUE_STRING ? base64Vector(p.getString(), items - 1) : numbers(p, value, items - 1);
+                    vector = value == JsonToken.VALUE_STRING
+                            ? base64Vector(p.getString(), items - 1)
+                            : numbers(p, value, items - 1);
                 } else {
                     p.skipChildren();
                 }
@@ -173,8 +174,10 @@ final class AnswerParser {
         while (p.nextToken() == JsonToken.PROPERTY_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if ("prompt_tokens".equals(name) && value == JsonToken.VALUE_NUMBER_INT
-                    && p.getNumberType() == JsonParser.NumberType.INT && p.getIntValue() >= 0) {
+            if ("prompt_tokens".equals(name)
+                    && value == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() == JsonParser.NumberType.INT
+                    && p.getIntValue() >= 0) {
                 tokens = p.getIntValue();
             } else {
                 p.skipChildren();

@@ -48,11 +48,9 @@ public interface EmbeddingProvider extends AutoCloseable {
      * Returns once the provider can serve {@link #embed}: a provider that loads a model in the
      * background blocks here until it has, and throws if it could not.
      */
-    default void awaitReady() {
-    }
+    default void awaitReady() {}
 
     /** Frees what the provider holds (native memory, connections). */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

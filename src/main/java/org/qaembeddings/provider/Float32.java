@@ -9,8 +9,7 @@ import java.nio.ByteOrder;
  */
 public final class Float32 {
 
-    private Float32() {
-    }
+    private Float32() {}
 
     public static byte[] encode(float[] vector) {
         ByteBuffer buffer = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,11 +1,17 @@
 package org.qaembeddings.provider;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.LongBuffer;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 
 /**
  * all-MiniLM-L6-v2 (quantized), run in-process from the ONNX model that LangChain4j ships inside
@@ -40,20 +39,21 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     static final int DIMENSIONS = 384;
     /** sentence-transformers' max_seq_length for this model, [CLS] and [SEP] included. */
     static final int MAX_INPUT_TOKENS = 256;
+
     private static final int SPECIAL_TOKENS = 2;
     private static final String TOKENIZER = "/all-minilm-l6-v2-q-tokenizer.json";
     private static final String ONNX_MODEL = "/all-minilm-l6-v2-q.onnx";
 
     /** What the model needs at run time; loaded once, off the caller's thread. */
-    private record Model(HuggingFaceTokenizer tokenizer, OrtSession session, boolean takesTokenTypes) {
-    }
+    private record Model(HuggingFaceTokenizer tokenizer, OrtSession session, boolean takesTokenTypes) {}
 
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
-    private final ExecutorService runs = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-        Thread t = new Thread(r, "local-model");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService runs =
+            Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+                Thread t = new Thread(r, "local-model");
+                t.setDaemon(true);
+                return t;
+            });
     // Loading takes a second or more; started here, it overlaps the rest of the application's start-up.
     private final CompletableFuture<Model> loading = CompletableFuture.supplyAsync(this::load, runs);
 
@@ -91,7 +91,8 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
     }
 
     private static OrtSession loadModel(OrtEnvironment environment) {
-        try (InputStream onnx = resource(ONNX_MODEL); OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        try (InputStream onnx = resource(ONNX_MODEL);
+                OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             return environment.createSession(onnx.readAllBytes(), options);
         } catch (IOException e) {
@@ -150,7 +151,8 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
                 out.add(vector.get());
             }
         } catch (ExecutionException e) {
-            throw ProviderException.inputRejected("local model failed: " + e.getCause().getClass().getSimpleName());
+            throw ProviderException.inputRejected(
+                    "local model failed: " + e.getCause().getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ProviderException.interrupted("interrupted while embedding", e);
@@ -180,7 +182,9 @@ final class LocalEmbeddingProvider implements EmbeddingProvider {
             inputs.put("input_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
             if (model.takesTokenTypes()) {
-                inputs.put("token_type_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape));
+                inputs.put(
+                        "token_type_ids",
+                        OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape));
             }
             try (OrtSession.Result result = model.session().run(inputs)) {
                 return normalizedMean(((float[][][]) result.get(0).getValue())[0]);

@@ -1,5 +1,8 @@
 package org.qaembeddings.provider;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -23,17 +26,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-
 
 /**
  * Calls an OpenAI-compatible {@code POST {baseUrl}/embeddings} with the whole batch in one request,
@@ -48,17 +45,20 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             "text-embedding-3-small", 1536,
             "text-embedding-3-large", 3072,
             "text-embedding-ada-002", 1536);
+
     private static final int MAX_ERROR_DETAIL = 300;
     /** Bytes one vector value may take as JSON text: a sign, 17 significant digits, a point, an exponent, a comma, spaces. */
     static final int BYTES_PER_VALUE = 32;
     /** Vector width allowed when neither the configuration nor the model's name tells it. */
     static final int WIDEST = 16_384;
+
     private static final int ENVELOPE_PER_INPUT = 256;
     private static final int ENVELOPE = 64 * 1024;
     /** An error answer is read for its message only. */
     static final int ERROR_BODY_LIMIT = 64 * 1024;
     /** The longest model name kept from an answer (the column's width). */
     private static final int MAX_MODEL_NAME = 200;
+
     private static final Pattern RESET_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     /** {@code Retry-After} in seconds: digits, with a fraction some servers send; nothing else (no sign, exponent, NaN). */
     private static final Pattern SECONDS = Pattern.compile("\\d{1,40}(\\.\\d{1,9})?");
@@ -189,8 +189,10 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         }
         // the client's own timeout stops at the response headers; a body trickled slowly would hold
         // a worker for as long as the provider likes, so the whole answer is waited for here
-        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request.build(),
-                info -> info.statusCode() / 100 == 2 ? new LimitedBody(answerLimit, false)
+        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(
+                request.build(),
+                info -> info.statusCode() / 100 == 2
+                        ? new LimitedBody(answerLimit, false)
                         : new LimitedBody(ERROR_BODY_LIMIT, true));
         try {
             return call.get(properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -207,7 +209,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
                             + " bytes, more than the vectors asked for can take");
                 }
             }
-            throw ProviderException.unavailable("provider unreachable: " + e.getCause().getClass().getSimpleName(), null);
+            throw ProviderException.unavailable(
+                    "provider unreachable: " + e.getCause().getClass().getSimpleName(), null);
         } catch (InterruptedException e) {
             call.cancel(true);
             Thread.currentThread().interrupt();
@@ -221,7 +224,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
     private ProviderException httpError(HttpResponse<byte[]> response) {
         int status = response.statusCode();
-        String detail = "HTTP " + status + " from provider" + errorMessage(response.body()).map(m -> ": " + m).orElse("");
+        String detail = "HTTP " + status + " from provider"
+                + errorMessage(response.body()).map(m -> ": " + m).orElse("");
         if (status == 429) {
             return ProviderException.rateLimited(detail, retryAfter(response, clock));
         }
@@ -280,7 +284,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     static Duration parseRetryAfter(String value, Clock clock) {
         if (SECONDS.matcher(value).matches()) {
             BigDecimal millis = new BigDecimal(value).movePointRight(3);
-            return millis.compareTo(BigDecimal.valueOf(LONGEST_WAIT.toMillis())) >= 0 ? LONGEST_WAIT
+            return millis.compareTo(BigDecimal.valueOf(LONGEST_WAIT.toMillis())) >= 0
+                    ? LONGEST_WAIT
                     : Duration.ofMillis(millis.setScale(0, RoundingMode.HALF_UP).longValue());
         }
         try {
@@ -289,7 +294,9 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             if (!at.toInstant().isAfter(now)) {
                 return Duration.ZERO;
             }
-            return at.toInstant().isAfter(now.plus(LONGEST_WAIT)) ? LONGEST_WAIT : Duration.between(now, at.toInstant());
+            return at.toInstant().isAfter(now.plus(LONGEST_WAIT))
+                    ? LONGEST_WAIT
+                    : Duration.between(now, at.toInstant());
         } catch (DateTimeException notADate) {
             return null;
         }
@@ -322,10 +329,12 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
         AnswerParser.Parsed parsed = answers.parse(body, sent.size());
         int width = parsed.vectors()[0].length;
         if (dimensions != 0 && width != dimensions) {
-            throw ProviderException.configuration("provider returned " + width
-                    + " dimensions, expected " + dimensions + " (check embedding.openai.dimensions)");
+            throw ProviderException.configuration("provider returned " + width + " dimensions, expected " + dimensions
+                    + " (check embedding.openai.dimensions)");
         }
-        return new ProviderResult(Arrays.asList(parsed.vectors()), promptTokens(parsed.promptTokens(), sent),
+        return new ProviderResult(
+                Arrays.asList(parsed.vectors()),
+                promptTokens(parsed.promptTokens(), sent),
                 answeredModel(parsed.model()));
     }
 

@@ -2,7 +2,6 @@ package org.qaembeddings.provider;
 
 import java.net.URI;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -35,13 +34,22 @@ public record OpenAiProperties(
 
     /** These properties with another model and width (null: the model's own). */
     OpenAiProperties withModel(String otherModel, Integer otherDimensions) {
-        return new OpenAiProperties(baseUrl, apiKey, otherModel, otherDimensions, maxInputTokens, maxRequestTokens,
-                connectTimeout, timeout, encodingFormat);
+        return new OpenAiProperties(
+                baseUrl,
+                apiKey,
+                otherModel,
+                otherDimensions,
+                maxInputTokens,
+                maxRequestTokens,
+                connectTimeout,
+                timeout,
+                encodingFormat);
     }
 
     /** The {@code encoding_format} asked of the provider. */
     public enum EncodingFormat {
-        BASE64, FLOAT;
+        BASE64,
+        FLOAT;
 
         String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -85,7 +93,9 @@ public record OpenAiProperties(
     @Override
     public String toString() {
         return "OpenAiProperties[baseUrl=" + baseUrl + ", apiKey=" + (hasApiKey() ? "******" : "(none)")
-                + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens + ", maxRequestTokens=" + maxRequestTokens
-                + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + ", encodingFormat=" + encodingFormat + "]";
+                + ", model=" + model + ", dimensions=" + dimensions + ", maxInputTokens=" + maxInputTokens
+                + ", maxRequestTokens=" + maxRequestTokens
+                + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout + ", encodingFormat=" + encodingFormat
+                + "]";
     }
 }

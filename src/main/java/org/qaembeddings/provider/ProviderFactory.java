@@ -2,9 +2,7 @@ package org.qaembeddings.provider;
 
 import java.net.http.HttpClient;
 import java.time.Clock;
-
 import org.springframework.stereotype.Component;
-
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -40,18 +38,31 @@ public class ProviderFactory {
                 yield new LocalEmbeddingProvider();
             }
             // a model's own width is not asked for: older models refuse the parameter
-            case "openai" -> openAi(openAi.withModel(model,
-                    dimensions == 0 || dimensions == OpenAiEmbeddingProvider.KNOWN_DIMENSIONS.getOrDefault(model, 0) ? null : dimensions),
-                    json, clock);
+            case "openai" ->
+                openAi(
+                        openAi.withModel(
+                                model,
+                                dimensions == 0
+                                                || dimensions
+                                                        == OpenAiEmbeddingProvider.KNOWN_DIMENSIONS.getOrDefault(
+                                                                model, 0)
+                                        ? null
+                                        : dimensions),
+                        json,
+                        clock);
             default -> throw new IllegalArgumentException("no provider of kind " + kind);
         };
     }
 
     /** The OpenAI-compatible provider of {@code properties}: the configured one, or one for another model. */
     static EmbeddingProvider openAi(OpenAiProperties properties, JsonMapper json, Clock clock) {
-        return new OpenAiEmbeddingProvider(properties, json, HttpClient.newBuilder()
-                .connectTimeout(properties.connectTimeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build(), clock);
+        return new OpenAiEmbeddingProvider(
+                properties,
+                json,
+                HttpClient.newBuilder()
+                        .connectTimeout(properties.connectTimeout())
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build(),
+                clock);
     }
 }

@@ -80,7 +80,9 @@ final class ProviderText {
             for (int i = 0; i < text.length(); ) {
                 int n = decoded.length();
                 from[n] = i;
-                if (text.charAt(i) == '%' && i + 2 < text.length() && HexFormat.isHexDigit(text.charAt(i + 1))
+                if (text.charAt(i) == '%'
+                        && i + 2 < text.length()
+                        && HexFormat.isHexDigit(text.charAt(i + 1))
                         && HexFormat.isHexDigit(text.charAt(i + 2))) {
                     decoded.append((char) HexFormat.fromHexDigits(text, i + 1, i + 3));
                     i += 3;

@@ -1,12 +1,10 @@
 package org.qaembeddings.qa;
 
-import java.net.URI;
-import java.util.UUID;
-
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-
+import java.net.URI;
+import java.util.UUID;
 import org.qaembeddings.system.Paging;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -25,7 +23,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/qa-pairs")
 class QaController {
 
-
     private final QaService service;
 
     QaController(QaService service) {
@@ -36,7 +33,8 @@ class QaController {
     @ResponseStatus(HttpStatus.CREATED) // what the entity answers; said here for the OpenAPI document
     ResponseEntity<QaPairView> create(@Valid @RequestBody QaRequest request) {
         QaPairView created = service.create(request);
-        return ResponseEntity.created(URI.create("/api/qa-pairs/" + created.id())).body(created);
+        return ResponseEntity.created(URI.create("/api/qa-pairs/" + created.id()))
+                .body(created);
     }
 
     @GetMapping("/{id}")
@@ -45,7 +43,8 @@ class QaController {
     }
 
     @GetMapping
-    QaPage list(@RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
+    QaPage list(
+            @RequestParam(defaultValue = "0") @Min(0) @Max(Paging.MAX_PAGE) int page,
             @RequestParam(defaultValue = Paging.DEFAULT_SIZE) @Min(1) @Max(Paging.MAX_SIZE) int size) {
         return service.list(page, size);
     }

@@ -4,5 +4,4 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** A row of qa_pair. */
-record QaPair(UUID id, String question, String answer, Instant createdAt, Instant updatedAt) {
-}
+record QaPair(UUID id, String question, String answer, Instant createdAt, Instant updatedAt) {}

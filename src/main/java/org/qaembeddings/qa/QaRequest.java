@@ -1,7 +1,6 @@
 package org.qaembeddings.qa;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
@@ -13,6 +12,7 @@ import jakarta.validation.constraints.Size;
 record QaRequest(
         @Visible @Size(max = QaRequest.MAX_QUESTION) @Pattern(regexp = NO_CONTROL, message = CONTROL_MESSAGE)
         String question,
+
         @Visible @Size(max = QaRequest.MAX_ANSWER) @Pattern(regexp = NO_CONTROL, message = CONTROL_MESSAGE)
         String answer) {
 
@@ -24,5 +24,7 @@ record QaRequest(
      * which no UTF-8 database can store as sent.
      */
     static final String NO_CONTROL = "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x{9F}\\x{D800}-\\x{DFFF}]*";
-    static final String CONTROL_MESSAGE = "must not contain control characters other than tab and line breaks, nor unpaired surrogates";
+
+    static final String CONTROL_MESSAGE =
+            "must not contain control characters other than tab and line breaks, nor unpaired surrogates";
 }

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.embedding.EmbeddingSummary;
 import org.qaembeddings.system.NotFoundException;
@@ -57,10 +56,15 @@ class QaService {
     @Transactional(readOnly = true)
     QaPage list(int page, int size) {
         List<QaPair> pairs = repository.page(page, size);
-        Map<UUID, EmbeddingSummary> summaries = embeddings.summaries(pairs.stream().map(QaPair::id).toList());
+        Map<UUID, EmbeddingSummary> summaries =
+                embeddings.summaries(pairs.stream().map(QaPair::id).toList());
         long total = repository.count();
-        return new QaPage(pairs.stream().map(p -> QaPairView.of(p, summaries.get(p.id()))).toList(),
-                page, size, total, (total + size - 1) / size);
+        return new QaPage(
+                pairs.stream().map(p -> QaPairView.of(p, summaries.get(p.id()))).toList(),
+                page,
+                size,
+                total,
+                (total + size - 1) / size);
     }
 
     @Transactional

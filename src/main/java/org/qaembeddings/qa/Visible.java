@@ -1,15 +1,14 @@
 package org.qaembeddings.qa;
 
+import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintValidator;
+import jakarta.validation.ConstraintValidatorContext;
+import jakarta.validation.Payload;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-
-import jakarta.validation.Constraint;
-import jakarta.validation.ConstraintValidator;
-import jakarta.validation.ConstraintValidatorContext;
-import jakarta.validation.Payload;
 
 /**
  * Not blank in the sense a reader means: at least one character that shows. Every Unicode space
@@ -38,9 +37,15 @@ import jakarta.validation.Payload;
         }
 
         static boolean invisible(int c) {
-            return Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
+            return Character.isWhitespace(c)
+                    || Character.isSpaceChar(c)
+                    || Character.getType(c) == Character.FORMAT
                     || Character.isISOControl(c)
-                    || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 || c == 0x2800;
+                    || c == 0x115F
+                    || c == 0x1160
+                    || c == 0x3164
+                    || c == 0xFFA0
+                    || c == 0x2800;
         }
     }
 }

@@ -2,7 +2,6 @@ package org.qaembeddings.search;
 
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
-
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.KnnVectorsWriter;

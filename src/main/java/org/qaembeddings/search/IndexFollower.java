@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-
 import org.qaembeddings.embedding.ChangeFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +31,7 @@ class IndexFollower implements SmartLifecycle {
     static final int PAGE = 1_000;
     /** An index is committed at least this often, so that its age says when it last followed the feed. */
     private static final Duration IDLE_COMMIT = Duration.ofHours(1);
+
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
     private static final Duration CATCH_UP_REFRESH = Duration.ofSeconds(1);
 
@@ -47,6 +47,7 @@ class IndexFollower implements SmartLifecycle {
     private Instant lastRefresh = Instant.MIN;
     /** Whether changes were applied that no refresh has made visible yet. */
     private boolean unrefreshed;
+
     private volatile Instant openedAt;
     private volatile Duration catchUp;
     private volatile String failure;
@@ -55,6 +56,7 @@ class IndexFollower implements SmartLifecycle {
     private Thread thread;
     /** Reads the next page while one is applied: a catch-up spends its time on both, and they need different resources. */
     private ExecutorService reader;
+
     private Future<ChangeFeed.Batch> ahead;
     private ChangeFeed.Position aheadFrom;
 
@@ -107,7 +109,10 @@ class IndexFollower implements SmartLifecycle {
                 }
                 if (batch.caughtUp() && catchUp == null) {
                     catchUp = Duration.between(openedAt, clock.instant()); // the last refresh included
-                    log.info("search index caught up with the database in {} ms: {} pairs", catchUp.toMillis(), index.size());
+                    log.info(
+                            "search index caught up with the database in {} ms: {} pairs",
+                            catchUp.toMillis(),
+                            index.size());
                 }
                 if (batch.caughtUp()) {
                     index.caughtUp(); // after a rebuild, merging while catching up would merge twice
@@ -246,7 +251,9 @@ class IndexFollower implements SmartLifecycle {
             try {
                 commit(clock.instant());
             } catch (IOException | RuntimeException e) {
-                log.warn("search index not committed on close ({}); it reads the changes since its last commit on start", e.toString());
+                log.warn(
+                        "search index not committed on close ({}); it reads the changes since its last commit on start",
+                        e.toString());
             }
             try {
                 index.close();

@@ -2,7 +2,6 @@ package org.qaembeddings.search;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.qaembeddings.embedding.EmbeddingSetting;
 import org.qaembeddings.embedding.ProviderGate;
 import org.qaembeddings.embedding.QueryEmbedding;
@@ -17,8 +16,7 @@ import org.springframework.stereotype.Component;
 class QueryVectors {
 
     /** A query's vector, or why there is none. */
-    record QueryVector(float[] vector, String unavailable) {
-    }
+    record QueryVector(float[] vector, String unavailable) {}
 
     private final QueryEmbedding embedding;
     private final int capacity;

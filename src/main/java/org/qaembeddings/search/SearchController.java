@@ -1,12 +1,10 @@
 package org.qaembeddings.search;
 
-import java.util.UUID;
-
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;
-
+import java.util.UUID;
 import org.qaembeddings.system.BadRequestException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -26,7 +24,8 @@ class SearchController {
     }
 
     @GetMapping("/api/search")
-    SearchResponse search(@RequestParam @NotBlank @Size(max = MAX_QUERY_LENGTH) String q,
+    SearchResponse search(
+            @RequestParam @NotBlank @Size(max = MAX_QUERY_LENGTH) String q,
             @RequestParam(defaultValue = "10") @Min(1) @Max(MAX_K) int k,
             @RequestParam(defaultValue = "hybrid") String mode,
             @RequestParam(required = false) Double minScore,

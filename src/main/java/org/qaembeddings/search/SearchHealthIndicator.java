@@ -1,7 +1,6 @@
 package org.qaembeddings.search;
 
 import java.io.IOException;
-
 import org.qaembeddings.embedding.ChangeFeed;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -24,11 +23,14 @@ class SearchHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         String failure = follower.failure();
-        Health.Builder health = failure == null ? Health.up()
+        Health.Builder health = failure == null
+                ? Health.up()
                 : Health.down().withDetail("reason", "the search index cannot follow the database: " + failure);
         SearchIndex index = follower.index();
         if (index == null) {
-            return Health.down().withDetail("reason", "the search index is closed").build();
+            return Health.down()
+                    .withDetail("reason", "the search index is closed")
+                    .build();
         }
         ChangeFeed.Position position = follower.position();
         health.withDetail("caughtUp", follower.caughtUp())

@@ -19,14 +19,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
@@ -87,6 +86,7 @@ final class SearchIndex implements Closeable {
     static final String VECTOR_OF = "vectorOf";
     /** On a vector document: the pair's id and the vector's setting, one document each (its own, and the one kept). */
     private static final String VECTOR_SLOT = "vectorSlot";
+
     private static final String VECTOR_KEY = "vectorKey";
     private static final String KIND = "kind";
     private static final String PAIR_KIND = "pair";
@@ -94,6 +94,7 @@ final class SearchIndex implements Closeable {
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
     private static final String LAYOUT = "5";
+
     private static final double RAM_BUFFER_MB = 48;
     /**
      * The fewest candidates the vector graph is searched for (HNSW's ef), however few hits are
@@ -103,6 +104,7 @@ final class SearchIndex implements Closeable {
      * {@value #MAX_KNN_CANDIDATES}.
      */
     static final int KNN_CANDIDATES = 100;
+
     static final int VECTORS_PER_CANDIDATE = 2_500;
     static final int MAX_KNN_CANDIDATES = 1_000;
     private static final String POSITION_KEY = "position";
@@ -117,38 +119,48 @@ final class SearchIndex implements Closeable {
     static final int COMPACTED_SEGMENT_PAIRS = 250_000;
     /** Merges as they come stop at segments of about this size (250,000 pairs of 384 dimensions). */
     private static final double MAX_MERGED_SEGMENT_MB = 512;
+
     private static final double SEGMENTS_PER_TIER = 4;
     private static final double FLOOR_SEGMENT_MB = 16;
     /** How long closing waits for running merges to stop. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
     /** A document's rank on one side, and the score it had there. */
-    record Scored(UUID id, float score) {
-    }
+    record Scored(UUID id, float score) {}
 
     /** Threads that apply a page of changes at once (IndexWriter takes documents from many threads). */
-    private static final int APPLY_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private static final int APPLY_THREADS =
+            Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private final Directory directory;
     private final Analyzer analyzer = new EnglishAnalyzer();
     private final ExecutorService appliers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-apply"));
     /** Threads that insert into one graph while a merge builds it. */
     private final ExecutorService mergers;
+
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final ChangeFeed.Position committedPosition;
     private final String rebuildReason;
     /** Pairs whose vector document changed since the last refresh: for them the searched index is out of date. */
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
+
     private final AtomicLong vectorsInserted = new AtomicLong();
     /** From a rebuild to its first catch-up: nearly every change is a pair not indexed yet, so none is looked up. */
     private volatile boolean filling;
     /** False from a rebuild until its segments are merged down; kept in the commit, so a restart finishes the job. */
     private volatile boolean compacted;
+
     private Thread compaction;
 
-    private SearchIndex(Directory directory, IndexWriter writer, ExecutorService mergers, ChangeFeed.Position committed,
-            String rebuildReason, boolean compacted) throws IOException {
+    private SearchIndex(
+            Directory directory,
+            IndexWriter writer,
+            ExecutorService mergers,
+            ChangeFeed.Position committed,
+            String rebuildReason,
+            boolean compacted)
+            throws IOException {
         this.directory = directory;
         this.writer = writer;
         this.mergers = mergers;
@@ -181,10 +193,12 @@ final class SearchIndex implements Closeable {
                 reason = "no index yet";
             } else {
                 try {
-                    Map<String, String> data = SegmentInfos.readLatestCommit(directory).getUserData();
+                    Map<String, String> data =
+                            SegmentInfos.readLatestCommit(directory).getUserData();
                     if (!LAYOUT.equals(data.get(LAYOUT_KEY)) || data.get(POSITION_KEY) == null) {
                         reason = "the index was made by another version";
-                    } else if (Instant.parse(data.getOrDefault(COMMITTED_AT_KEY, Instant.EPOCH.toString())).isBefore(oldestUsable)) {
+                    } else if (Instant.parse(data.getOrDefault(COMMITTED_AT_KEY, Instant.EPOCH.toString()))
+                            .isBefore(oldestUsable)) {
                         reason = "the index is older than the change feed's deletions";
                     } else {
                         position = ChangeFeed.Position.decode(data.get(POSITION_KEY));
@@ -228,8 +242,10 @@ final class SearchIndex implements Closeable {
     }
 
     private static IllegalStateException inUse(Path dir, LockObtainFailedException e) {
-        return new IllegalStateException("search.index-dir " + dir.toAbsolutePath()
-                + " is in use by another process; give each node a directory of its own", e);
+        return new IllegalStateException(
+                "search.index-dir " + dir.toAbsolutePath()
+                        + " is in use by another process; give each node a directory of its own",
+                e);
     }
 
     private static IndexWriterConfig config(boolean append, ExecutorService mergers, boolean holdMerges) {
@@ -247,7 +263,9 @@ final class SearchIndex implements Closeable {
         // and the many small segments a catch-up's refreshes write count as one tier, not several
         merges.setFloorSegmentMB(FLOOR_SEGMENT_MB);
         // a larger buffer than Lucene's 16 MB: fewer, larger segments while a rebuild reads a million vectors
-        return new IndexWriterConfig(new EnglishAnalyzer()).setCodec(codec).setRAMBufferSizeMB(RAM_BUFFER_MB)
+        return new IndexWriterConfig(new EnglishAnalyzer())
+                .setCodec(codec)
+                .setRAMBufferSizeMB(RAM_BUFFER_MB)
                 .setMergePolicy(new HeldMerges(merges, holdMerges))
                 .setOpenMode(append ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE);
     }
@@ -271,7 +289,8 @@ final class SearchIndex implements Closeable {
         }
 
         @Override
-        public MergeSpecification findMerges(MergeTrigger trigger, SegmentInfos infos, MergeContext context) throws IOException {
+        public MergeSpecification findMerges(MergeTrigger trigger, SegmentInfos infos, MergeContext context)
+                throws IOException {
             return held ? null : super.findMerges(trigger, infos, context);
         }
     }
@@ -351,7 +370,8 @@ final class SearchIndex implements Closeable {
                 writer.updateDocument(text, textDocument(change));
                 // changed since the searcher was opened: what it shows of the pair may be gone already
                 boolean unseen = touched.contains(id);
-                BooleanQuery.Builder others = new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
+                BooleanQuery.Builder others =
+                        new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
                 for (ChangeFeed.Slot slot : change.vectors()) {
                     String key = vectorKey(slot);
                     if (key == null) {
@@ -380,7 +400,9 @@ final class SearchIndex implements Closeable {
     /** The key of the vector in the slot {@code slot} in the searched index, or null. */
     private static String indexedVectorKey(IndexSearcher searcher, Term slot) throws IOException {
         TopDocs top = searcher.search(new TermQuery(slot), 1);
-        return top.scoreDocs.length == 0 ? null : searcher.storedFields().document(top.scoreDocs[0].doc).get(VECTOR_KEY);
+        return top.scoreDocs.length == 0
+                ? null
+                : searcher.storedFields().document(top.scoreDocs[0].doc).get(VECTOR_KEY);
     }
 
     /** The pair's texts, for BM25, and the settings whose vectors of it are current. */
@@ -403,7 +425,9 @@ final class SearchIndex implements Closeable {
         doc.add(new StringField(VECTOR_OF, id.toString(), Field.Store.YES));
         doc.add(new StringField(VECTOR_SLOT, id + "/" + slot.setting(), Field.Store.NO));
         doc.add(new StoredField(VECTOR_KEY, key));
-        doc.add(new KnnFloatVectorField(vectorField(slot.setting(), slot.vector().length), unit(slot.vector()),
+        doc.add(new KnnFloatVectorField(
+                vectorField(slot.setting(), slot.vector().length),
+                unit(slot.vector()),
                 VectorSimilarityFunction.DOT_PRODUCT));
         return doc;
     }
@@ -472,8 +496,16 @@ final class SearchIndex implements Closeable {
 
     /** Writes what was applied durably, with the change position it reflects. */
     void commit(ChangeFeed.Position position, Instant now) throws IOException {
-        writer.setLiveCommitData(Map.of(POSITION_KEY, position.encode(), LAYOUT_KEY, LAYOUT,
-                COMMITTED_AT_KEY, now.toString(), COMPACTED_KEY, Boolean.toString(compacted)).entrySet());
+        writer.setLiveCommitData(Map.of(
+                        POSITION_KEY,
+                        position.encode(),
+                        LAYOUT_KEY,
+                        LAYOUT,
+                        COMMITTED_AT_KEY,
+                        now.toString(),
+                        COMPACTED_KEY,
+                        Boolean.toString(compacted))
+                .entrySet());
         writer.commit();
     }
 
@@ -503,9 +535,13 @@ final class SearchIndex implements Closeable {
             writer.forceMerge(segments);
             compacted = true;
             searchers.maybeRefreshBlocking();
-            log.info("search index merged into {} segment(s) in {} s", segments, (System.nanoTime() - started) / 1_000_000_000);
+            log.info(
+                    "search index merged into {} segment(s) in {} s",
+                    segments,
+                    (System.nanoTime() - started) / 1_000_000_000);
         } catch (IOException | RuntimeException e) {
-            // closed under it (the merge aborted, the writer closed): the commit says the merge is still to do, and the next start does it
+            // closed under it (the merge aborted, the writer closed): the commit says the merge is still to do, and the
+            // next start does it
             log.debug("search index merge abandoned: {}", e.toString());
         }
     }
@@ -532,7 +568,9 @@ final class SearchIndex implements Closeable {
         BooleanQuery.Builder query = new BooleanQuery.Builder();
         for (String term : terms) {
             Query either = new BooleanQuery.Builder()
-                    .add(new BoostQuery(new TermQuery(new Term(QUESTION, term)), QUESTION_BOOST), BooleanClause.Occur.SHOULD)
+                    .add(
+                            new BoostQuery(new TermQuery(new Term(QUESTION, term)), QUESTION_BOOST),
+                            BooleanClause.Occur.SHOULD)
                     .add(new TermQuery(new Term(ANSWER, term)), BooleanClause.Occur.SHOULD)
                     .build();
             query.add(either, BooleanClause.Occur.SHOULD);
@@ -577,7 +615,8 @@ final class SearchIndex implements Closeable {
             for (Scored hit : search(searcher, query, candidates, true)) {
                 Query current = new BooleanQuery.Builder()
                         .add(new TermQuery(new Term(ID, hit.id().toString())), BooleanClause.Occur.FILTER)
-                        .add(new TermQuery(new Term(FRESH, setting)), BooleanClause.Occur.FILTER).build();
+                        .add(new TermQuery(new Term(FRESH, setting)), BooleanClause.Occur.FILTER)
+                        .build();
                 if (searcher.count(current) > 0) {
                     fresh.add(hit);
                     if (fresh.size() == n) {
@@ -709,7 +748,8 @@ final class SearchIndex implements Closeable {
             Thread.currentThread().interrupt();
         }
         if (rollback.isAlive()) {
-            log.info("search index closed while a merge builds a vector graph; the merge is done again after the next start");
+            log.info(
+                    "search index closed while a merge builds a vector graph; the merge is done again after the next start");
         }
     }
 }

@@ -1,12 +1,13 @@
 package org.qaembeddings.search;
 
 import java.util.Locale;
-
 import org.qaembeddings.system.BadRequestException;
 
 /** Which side ranks: words (BM25), meaning (vectors), or both fused. */
 enum SearchMode {
-    HYBRID, SEMANTIC, KEYWORD;
+    HYBRID,
+    SEMANTIC,
+    KEYWORD;
 
     static SearchMode parse(String text) {
         for (SearchMode mode : values()) {

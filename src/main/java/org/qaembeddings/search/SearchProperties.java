@@ -2,7 +2,6 @@ package org.qaembeddings.search;
 
 import java.nio.file.Path;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -28,7 +27,8 @@ public record SearchProperties(
         @DefaultValue("7d") Duration deletionRetention) {
 
     public SearchProperties {
-        if (refreshInterval.compareTo(Duration.ofMillis(10)) < 0 || refreshInterval.compareTo(Duration.ofSeconds(10)) > 0) {
+        if (refreshInterval.compareTo(Duration.ofMillis(10)) < 0
+                || refreshInterval.compareTo(Duration.ofSeconds(10)) > 0) {
             throw new IllegalArgumentException("search.refresh-interval must be 10ms..10s, was " + refreshInterval);
         }
         if (commitInterval.compareTo(Duration.ofSeconds(1)) < 0 || commitInterval.compareTo(Duration.ofHours(1)) > 0) {
@@ -37,7 +37,8 @@ public record SearchProperties(
         if (queryCacheSize < 0 || queryCacheSize > 1_000_000) {
             throw new IllegalArgumentException("search.query-cache-size must be 0..1000000, was " + queryCacheSize);
         }
-        if (deletionRetention.compareTo(Duration.ofHours(1)) < 0 || deletionRetention.compareTo(Duration.ofDays(365)) > 0) {
+        if (deletionRetention.compareTo(Duration.ofHours(1)) < 0
+                || deletionRetention.compareTo(Duration.ofDays(365)) > 0) {
             throw new IllegalArgumentException("search.deletion-retention must be 1h..365d, was " + deletionRetention);
         }
     }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
 import org.qaembeddings.embedding.ChangeFeed;
 import org.qaembeddings.embedding.EmbeddingSetting;
 import org.qaembeddings.embedding.Reembedding;
@@ -55,8 +54,10 @@ class SearchService {
     SearchResponse search(String query, int k, SearchMode mode, Double minScore, boolean freshOnly) {
         long started = System.nanoTime();
         SearchIndex index = index();
-        String degraded = follower.failure() == null ? null
-                : "the search index could not follow the database (" + follower.failure() + "): recent changes may be missing";
+        String degraded = follower.failure() == null
+                ? null
+                : "the search index could not follow the database (" + follower.failure()
+                        + "): recent changes may be missing";
         List<SearchIndex.Scored> semantic = List.of();
         String setting = null;
         boolean semanticRan = false;
@@ -64,14 +65,19 @@ class SearchService {
         try {
             if (mode != SearchMode.KEYWORD) {
                 if (!follower.caughtUp()) {
-                    degraded = "the search index is being built from the database: keyword results only until it has caught up";
+                    degraded =
+                            "the search index is being built from the database: keyword results only until it has caught up";
                 } else {
                     QueryVectors.QueryVector vector = queries.embed(query, serving);
                     if (vector.vector() == null) {
-                        degraded = "the query could not be embedded (" + vector.unavailable() + "): keyword results only";
+                        degraded =
+                                "the query could not be embedded (" + vector.unavailable() + "): keyword results only";
                     } else {
                         setting = serving.key();
-                        semantic = index.semantic(vector.vector(), setting, mode == SearchMode.SEMANTIC ? k : Math.max(k, FUSION_WINDOW),
+                        semantic = index.semantic(
+                                vector.vector(),
+                                setting,
+                                mode == SearchMode.SEMANTIC ? k : Math.max(k, FUSION_WINDOW),
                                 freshOnly);
                         semanticRan = true;
                     }
@@ -80,13 +86,20 @@ class SearchService {
             List<SearchIndex.Scored> keyword = List.of();
             boolean keywordOnly = mode == SearchMode.KEYWORD || !semanticRan;
             if (mode != SearchMode.SEMANTIC || !semanticRan) {
-                keyword = keywordOnly ? index.keyword(query, k) : index.keyword(query, Math.max(k, FUSION_WINDOW), HYBRID_WORD_SHARE);
+                keyword = keywordOnly
+                        ? index.keyword(query, k)
+                        : index.keyword(query, Math.max(k, FUSION_WINDOW), HYBRID_WORD_SHARE);
             }
-            List<Ranked> ranked = keywordOnly ? single(keyword, false)
+            List<Ranked> ranked = keywordOnly
+                    ? single(keyword, false)
                     : mode == SearchMode.SEMANTIC ? single(semantic, true) : fuse(semantic, keyword);
-            List<Ranked> kept = ranked.stream().filter(r -> minScore == null || r.score() >= minScore).limit(k).toList();
+            List<Ranked> kept = ranked.stream()
+                    .filter(r -> minScore == null || r.score() >= minScore)
+                    .limit(k)
+                    .toList();
             List<SearchResponse.Hit> hits = readBack(kept, serving.key());
-            return new SearchResponse(query, mode.label(), setting, (System.nanoTime() - started) / 1_000_000, degraded, hits);
+            return new SearchResponse(
+                    query, mode.label(), setting, (System.nanoTime() - started) / 1_000_000, degraded, hits);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -98,20 +111,34 @@ class SearchService {
      */
     SearchResponse similar(UUID id, int k) {
         long started = System.nanoTime();
-        ChangeFeed.Change pair = feed.current(List.of(id)).stream().findFirst()
+        ChangeFeed.Change pair = feed.current(List.of(id)).stream()
+                .findFirst()
                 .orElseThrow(() -> new NotFoundException("no QA pair with id " + id));
         String serving = settings.serving().key();
         String setting = pair.vectorOf(serving) != null ? serving : pair.setting();
         float[] vector = pair.vectorOf(serving) != null ? pair.vectorOf(serving) : pair.vector();
         if (vector == null) {
-            return new SearchResponse(null, "similar", null, (System.nanoTime() - started) / 1_000_000,
-                    "this pair has no vector yet", List.of());
+            return new SearchResponse(
+                    null,
+                    "similar",
+                    null,
+                    (System.nanoTime() - started) / 1_000_000,
+                    "this pair has no vector yet",
+                    List.of());
         }
         try {
             List<SearchIndex.Scored> nearest = index().semantic(vector, setting, k + 1, false).stream()
-                    .filter(s -> !s.id().equals(id)).limit(k).toList();
-            return new SearchResponse(null, "similar", setting, (System.nanoTime() - started) / 1_000_000,
-                    follower.caughtUp() ? null : "the search index is being built from the database: some pairs may be missing",
+                    .filter(s -> !s.id().equals(id))
+                    .limit(k)
+                    .toList();
+            return new SearchResponse(
+                    null,
+                    "similar",
+                    setting,
+                    (System.nanoTime() - started) / 1_000_000,
+                    follower.caughtUp()
+                            ? null
+                            : "the search index is being built from the database: some pairs may be missing",
                     readBack(single(nearest, true), setting));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,8 +154,7 @@ class SearchService {
     }
 
     /** A hit before read-back: its id, final score and the rank it had on each side. */
-    private record Ranked(UUID id, double score, Integer semanticRank, Integer keywordRank) {
-    }
+    private record Ranked(UUID id, double score, Integer semanticRank, Integer keywordRank) {}
 
     private static List<Ranked> single(List<SearchIndex.Scored> side, boolean semantic) {
         List<Ranked> out = new ArrayList<>(side.size());
@@ -146,8 +172,10 @@ class SearchService {
         semanticRanks.forEach((id, rank) -> scores.merge(id, 1.0 / (RRF_K + rank), Double::sum));
         keywordRanks.forEach((id, rank) -> scores.merge(id, 1.0 / (RRF_K + rank), Double::sum));
         return scores.entrySet().stream()
-                .map(e -> new Ranked(e.getKey(), e.getValue(), semanticRanks.get(e.getKey()), keywordRanks.get(e.getKey())))
-                .sorted(Comparator.comparingDouble(Ranked::score).reversed()
+                .map(e -> new Ranked(
+                        e.getKey(), e.getValue(), semanticRanks.get(e.getKey()), keywordRanks.get(e.getKey())))
+                .sorted(Comparator.comparingDouble(Ranked::score)
+                        .reversed()
                         .thenComparing(r -> r.semanticRank() == null ? Integer.MAX_VALUE : r.semanticRank()))
                 .toList();
     }
@@ -165,14 +193,20 @@ class SearchService {
      * out; a hit is fresh when its vector of {@code setting} (the one that ranked) is of its current text.
      */
     private List<SearchResponse.Hit> readBack(List<Ranked> ranked, String setting) {
-        Map<UUID, ChangeFeed.Change> current = feed.texts(ranked.stream().map(Ranked::id).toList()).stream()
+        Map<UUID, ChangeFeed.Change> current = feed
+                .texts(ranked.stream().map(Ranked::id).toList())
+                .stream()
                 .collect(Collectors.toMap(ChangeFeed.Change::id, Function.identity()));
         List<SearchResponse.Hit> hits = new ArrayList<>(ranked.size());
         for (Ranked r : ranked) {
             ChangeFeed.Change pair = current.get(r.id());
             if (pair != null) {
                 boolean fresh = pair.freshFor(setting);
-                hits.add(new SearchResponse.Hit(pair.id(), pair.question(), pair.answer(), r.score(),
+                hits.add(new SearchResponse.Hit(
+                        pair.id(),
+                        pair.question(),
+                        pair.answer(),
+                        r.score(),
                         new SearchResponse.Ranks(r.semanticRank(), r.keywordRank()),
                         new SearchResponse.Embedding(pair.status(), fresh)));
             }

@@ -1,7 +1,6 @@
 package org.qaembeddings.security;
 
 import jakarta.servlet.http.HttpServletRequest;
-
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -18,8 +17,7 @@ class AccessController {
      * @param role {@code admin}, {@code client}, {@code invalid} (a key was sent and matches none) or
      *     {@code none} (no key was sent)
      */
-    record Access(boolean keysRequired, String role) {
-    }
+    record Access(boolean keysRequired, String role) {}
 
     private final boolean keysConfigured;
 

@@ -1,17 +1,15 @@
 package org.qaembeddings.security;
 
-import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.Principal;
-import java.util.HexFormat;
-import java.util.List;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.Principal;
+import java.util.HexFormat;
+import java.util.List;
 import org.qaembeddings.system.Problems;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -38,6 +36,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     static final String ADMIN_ROLE = "ADMIN";
     /** Request attribute: who the rate limit counts the call against. */
     static final String CLIENT = ApiKeyFilter.class.getName() + ".client";
+
     private static final String BEARER = "Bearer ";
 
     private final boolean enabled;
@@ -53,7 +52,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     /** What a path asks of its caller. */
-    enum Need { NOTHING, CLIENT_KEY, ADMIN_KEY }
+    enum Need {
+        NOTHING,
+        CLIENT_KEY,
+        ADMIN_KEY
+    }
 
     /** Decided on the decoded, normalized path, the one the controllers are matched on. */
     static Need need(String path) {
@@ -67,8 +70,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
             }
             return Need.CLIENT_KEY;
         }
-        if (path.equals("/actuator/prometheus") || path.startsWith("/actuator/prometheus/")
-                || path.equals("/v3/api-docs") || path.startsWith("/v3/api-docs/") || path.startsWith("/v3/api-docs.")) {
+        if (path.equals("/actuator/prometheus")
+                || path.startsWith("/actuator/prometheus/")
+                || path.equals("/v3/api-docs")
+                || path.startsWith("/v3/api-docs/")
+                || path.startsWith("/v3/api-docs.")) {
             return Need.CLIENT_KEY;
         }
         return Need.NOTHING;
@@ -88,9 +94,12 @@ class ApiKeyFilter extends OncePerRequestFilter {
         Need need = need(path(request));
         if (need != Need.NOTHING && !client) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"qa-embeddings\"");
-            problems.write(response, HttpStatus.UNAUTHORIZED, presented == null
-                    ? "this call needs an API key: send the header 'Authorization: Bearer <key>'"
-                    : "the API key is not valid");
+            problems.write(
+                    response,
+                    HttpStatus.UNAUTHORIZED,
+                    presented == null
+                            ? "this call needs an API key: send the header 'Authorization: Bearer <key>'"
+                            : "the API key is not valid");
             return;
         }
         if (need == Need.ADMIN_KEY && !admin) {
@@ -115,7 +124,9 @@ class ApiKeyFilter extends OncePerRequestFilter {
     /** The digest of the bearer key, or null when there is none. */
     private static byte[] presentedKey(HttpServletRequest request) {
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-        if (header == null || header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        if (header == null
+                || header.length() <= BEARER.length()
+                || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return null;
         }
         return SecurityProperties.digest(header.substring(BEARER.length()).trim());

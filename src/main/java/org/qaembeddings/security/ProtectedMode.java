@@ -1,7 +1,6 @@
 package org.qaembeddings.security;
 
 import java.net.InetAddress;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
@@ -35,19 +34,22 @@ class ProtectedMode implements WebServerFactoryCustomizer<ConfigurableWebServerF
         }
         InetAddress address = environment.getProperty("server.address", InetAddress.class);
         if (!properties.protectedMode()) {
-            log.warn("no API key set (security.api-key) and security.protected-mode=false: anyone who reaches {} may call the API",
+            log.warn(
+                    "no API key set (security.api-key) and security.protected-mode=false: anyone who reaches {} may call the API",
                     address == null ? "this port" : address.getHostAddress());
             return;
         }
         if (address == null) {
             factory.setAddress(InetAddress.getLoopbackAddress());
-            log.warn("protected mode: no API key set (security.api-key), so the service listens on {} only; "
-                    + "set security.api-key to listen on other addresses (server.address)",
+            log.warn(
+                    "protected mode: no API key set (security.api-key), so the service listens on {} only; "
+                            + "set security.api-key to listen on other addresses (server.address)",
                     InetAddress.getLoopbackAddress().getHostAddress());
         } else if (!address.isLoopbackAddress()) {
-            throw new IllegalStateException("server.address=" + address.getHostAddress()
-                    + " without an API key: refusing to start an unauthenticated service on a non-loopback address; "
-                    + "set security.api-key (or SECURITY_API_KEYS), or security.protected-mode=false behind an authenticating proxy");
+            throw new IllegalStateException(
+                    "server.address=" + address.getHostAddress()
+                            + " without an API key: refusing to start an unauthenticated service on a non-loopback address; "
+                            + "set security.api-key (or SECURITY_API_KEYS), or security.protected-mode=false behind an authenticating proxy");
         }
     }
 

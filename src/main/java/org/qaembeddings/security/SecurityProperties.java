@@ -2,7 +2,6 @@ package org.qaembeddings.security;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.qaembeddings.system.Sha256;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -39,10 +38,13 @@ public record SecurityProperties(
      * @param writesPerSecond the sustained rate allowed; 0 turns the limit off
      * @param burst how many writes a client that was idle may make at once
      */
-    public record RateLimit(@DefaultValue("200") double writesPerSecond, @DefaultValue("2000") int burst) {
+    public record RateLimit(
+            @DefaultValue("200") double writesPerSecond,
+            @DefaultValue("2000") int burst) {
         public RateLimit {
             if (!(writesPerSecond >= 0) || Double.isInfinite(writesPerSecond)) {
-                throw new IllegalArgumentException("security.rate-limit.writes-per-second must be 0 (off) or more, was " + writesPerSecond);
+                throw new IllegalArgumentException(
+                        "security.rate-limit.writes-per-second must be 0 (off) or more, was " + writesPerSecond);
             }
             if (burst < 1) {
                 throw new IllegalArgumentException("security.rate-limit.burst must be at least 1, was " + burst);
@@ -73,8 +75,8 @@ public record SecurityProperties(
             return;
         }
         if (key.length() < MIN_KEY_LENGTH) {
-            throw new IllegalArgumentException(property + " must be at least " + MIN_KEY_LENGTH + " characters, was "
-                    + key.length());
+            throw new IllegalArgumentException(
+                    property + " must be at least " + MIN_KEY_LENGTH + " characters, was " + key.length());
         }
         if (!key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new IllegalArgumentException(property + " must be printable ASCII without spaces");

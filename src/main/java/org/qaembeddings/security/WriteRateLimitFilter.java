@@ -1,16 +1,14 @@
 package org.qaembeddings.security;
 
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-
 import org.qaembeddings.system.Problems;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -33,8 +31,7 @@ class WriteRateLimitFilter extends OncePerRequestFilter {
     private static final int SWEEP_AT = 10_000;
 
     /** Tokens left at a moment, in milliseconds of the clock. */
-    private record Bucket(double tokens, long atMillis) {
-    }
+    private record Bucket(double tokens, long atMillis) {}
 
     private final SecurityProperties.RateLimit limit;
     private final Clock clock;
@@ -49,7 +46,8 @@ class WriteRateLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !limit.enabled() || !WRITES.contains(request.getMethod())
+        return !limit.enabled()
+                || !WRITES.contains(request.getMethod())
                 || !(request.getServletPath().startsWith("/api/"));
     }
 
@@ -60,8 +58,11 @@ class WriteRateLimitFilter extends OncePerRequestFilter {
         long wait = take(client == null ? "address:" + request.getRemoteAddr() : client.toString(), clock.millis());
         if (wait > 0) {
             response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString((wait + 999) / 1000));
-            problems.write(response, HttpStatus.TOO_MANY_REQUESTS, "more than " + limit.writesPerSecond()
-                    + " writes per second (burst " + limit.burst() + ") from this client; nothing was changed");
+            problems.write(
+                    response,
+                    HttpStatus.TOO_MANY_REQUESTS,
+                    "more than " + limit.writesPerSecond() + " writes per second (burst " + limit.burst()
+                            + ") from this client; nothing was changed");
             return;
         }
         chain.doFilter(request, response);
@@ -85,6 +86,7 @@ class WriteRateLimitFilter extends OncePerRequestFilter {
     }
 
     private double refilled(Bucket bucket, long now) {
-        return Math.min(limit.burst(), bucket.tokens() + Math.max(0, now - bucket.atMillis()) * limit.writesPerSecond() / 1000);
+        return Math.min(
+                limit.burst(), bucket.tokens() + Math.max(0, now - bucket.atMillis()) * limit.writesPerSecond() / 1000);
     }
 }

@@ -3,7 +3,6 @@ package org.qaembeddings.system;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -13,7 +12,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.validation.FieldError;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -21,7 +19,6 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DatabindException;
@@ -38,8 +35,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Pattern QUOTED = Pattern.compile("['\"]([^'\"]{1,100})['\"]");
 
     /** One field that failed validation. */
-    record FieldProblem(String field, String message) {
-    }
+    record FieldProblem(String field, String message) {}
 
     @ExceptionHandler(NotFoundException.class)
     ProblemDetail notFound(NotFoundException e) {
@@ -61,14 +57,19 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         boolean database = databaseUnavailable(e.getCause());
         HttpStatus status = database ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.INTERNAL_SERVER_ERROR;
         if (database) {
-            log.warn("batch or retry failed, database unavailable: {}", e.getCause().toString());
+            log.warn(
+                    "batch or retry failed, database unavailable: {}",
+                    e.getCause().toString());
         } else {
             log.error("batch or retry failed", e.getCause());
         }
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, "the request failed after it began"
-                + (database ? " (the database is unavailable)" : "") + ": it may have claimed pairs and made (and billed) "
-                + "provider calls; claimed pairs go back to the queue, at once or when their lease runs out. "
-                + "See GET /api/embeddings/health and /api/embeddings/costs before sending it again");
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                status,
+                "the request failed after it began"
+                        + (database ? " (the database is unavailable)" : "")
+                        + ": it may have claimed pairs and made (and billed) "
+                        + "provider calls; claimed pairs go back to the queue, at once or when their lease runs out. "
+                        + "See GET /api/embeddings/health and /api/embeddings/costs before sending it again");
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status);
         if (database) {
             answer.header(HttpHeaders.RETRY_AFTER, "1");
@@ -81,14 +82,18 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (databaseUnavailable(e)) {
             // a lost connection, a restarting or overloaded server: the client's request was fine
             log.warn("database unavailable: {}", e.toString());
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                    HttpStatus.SERVICE_UNAVAILABLE,
                     "the database is unavailable right now; the request most likely did not take effect: "
                             + "try again (a retried PUT or DELETE is safe; check a POST first by listing the pairs)");
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, "1")
+                    .body(problem);
         }
         log.error("unexpected error", e);
-        return ResponseEntity.internalServerError().body(ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-                "an unexpected error occurred; nothing was changed"));
+        return ResponseEntity.internalServerError()
+                .body(ProblemDetail.forStatusAndDetail(
+                        HttpStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred; nothing was changed"));
     }
 
     /**
@@ -104,8 +109,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (t instanceof org.springframework.transaction.TransactionSystemException tx) {
             return tx.getCause() instanceof java.sql.SQLException || databaseUnavailable(tx.getApplicationException());
         }
-        if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                && List.of("08", "57", "53", "40").contains(sql.getSQLState().substring(0, Math.min(2, sql.getSQLState().length())))) {
+        if (t instanceof java.sql.SQLException sql
+                && sql.getSQLState() != null
+                && List.of("08", "57", "53", "40")
+                        .contains(sql.getSQLState()
+                                .substring(0, Math.min(2, sql.getSQLState().length())))) {
             return true;
         }
         return t instanceof org.springframework.dao.TransientDataAccessException
@@ -117,21 +125,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @Override
-    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(
+            MethodArgumentNotValidException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<FieldProblem> errors = ex.getBindingResult().getFieldErrors().stream()
                 .map(f -> new FieldProblem(f.getField(), f.getDefaultMessage()))
                 .sorted(java.util.Comparator.comparing(FieldProblem::field).thenComparing(FieldProblem::message))
                 .toList();
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,
-                "the request has invalid fields");
+        ProblemDetail problem =
+                ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, "the request has invalid fields");
         problem.setProperty("errors", errors);
         return ResponseEntity.unprocessableContent().body(problem);
     }
 
     @Override
-    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(
+            HandlerMethodValidationException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<FieldProblem> errors = ex.getParameterValidationResults().stream()
                 .flatMap(r -> r.getResolvableErrors().stream()
                         .map(e -> new FieldProblem(r.getMethodParameter().getParameterName(), e.getDefaultMessage())))
@@ -142,21 +150,26 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @Override
-    protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
-            HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String name = ex instanceof MethodArgumentTypeMismatchException m ? m.getName() : ex.getPropertyName();
         Class<?> type = ex.getRequiredType();
-        String expected = type == null ? "a valid value"
-                : type == java.util.UUID.class ? "a UUID"
-                : type == java.time.LocalDate.class ? "a date (YYYY-MM-DD)"
-                : Number.class.isAssignableFrom(type) || type.isPrimitive() ? "a number" : "a " + type.getSimpleName();
+        String expected = type == null
+                ? "a valid value"
+                : type == java.util.UUID.class
+                        ? "a UUID"
+                        : type == java.time.LocalDate.class
+                                ? "a date (YYYY-MM-DD)"
+                                : Number.class.isAssignableFrom(type) || type.isPrimitive()
+                                        ? "a number"
+                                        : "a " + type.getSimpleName();
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, name + " must be " + expected);
         return ResponseEntity.badRequest().body(problem);
     }
 
     @Override
-    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
-            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, unreadableDetail(ex));
         return ResponseEntity.badRequest().body(problem);
     }
@@ -170,10 +183,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (cause instanceof DatabindException mapping && !mapping.getPath().isEmpty()) {
             return "field '" + mapping.getPathReference().replaceAll(".*\\[\"?|\"?]$", "") + "' has the wrong type";
         }
-        if (cause instanceof StreamReadException read && read.getOriginalMessage() != null
+        if (cause instanceof StreamReadException read
+                && read.getOriginalMessage() != null
                 && read.getOriginalMessage().startsWith("Duplicate")) {
             Matcher name = QUOTED.matcher(read.getOriginalMessage());
-            return "a field is given twice" + (name.find() ? " ('" + name.group(1) + "')" : "") + "; send each field once";
+            return "a field is given twice" + (name.find() ? " ('" + name.group(1) + "')" : "")
+                    + "; send each field once";
         }
         if (cause instanceof JacksonException) {
             return "the body is not valid JSON";
@@ -183,7 +198,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static String knownFields(UnrecognizedPropertyException unknown) {
         var known = unknown.getKnownPropertyIds();
-        return known == null ? "the documented fields" : known.stream().map(String::valueOf).sorted().toList().toString();
+        return known == null
+                ? "the documented fields"
+                : known.stream().map(String::valueOf).sorted().toList().toString();
     }
 
     private static boolean causedBy(Throwable e, java.util.function.Predicate<Throwable> cause) {
@@ -194,5 +211,4 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         }
         return false;
     }
-
 }

@@ -2,9 +2,7 @@ package org.qaembeddings.system;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-
 import javax.sql.DataSource;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -33,8 +31,11 @@ class EmbeddedDurabilityCheck {
     void warnWhenCommitsAreWrittenLate() {
         Integer delay = writeDelayMillis();
         if (delay != null && delay > 0) {
-            log.warn("the H2 file database writes commits {} ms late (WRITE_DELAY={}): saves answered in that window are "
-                    + "lost if the process is killed; add ;WRITE_DELAY=0 to spring.datasource.url", delay, delay);
+            log.warn(
+                    "the H2 file database writes commits {} ms late (WRITE_DELAY={}): saves answered in that window are "
+                            + "lost if the process is killed; add ;WRITE_DELAY=0 to spring.datasource.url",
+                    delay,
+                    delay);
         }
     }
 
@@ -43,15 +44,20 @@ class EmbeddedDurabilityCheck {
         try (Connection connection = dataSource.getConnection()) {
             var meta = connection.getMetaData();
             String url = meta.getURL();
-            if (!"H2".equals(meta.getDatabaseProductName()) || url.startsWith("jdbc:h2:mem:") || url.startsWith("jdbc:h2:tcp:")
+            if (!"H2".equals(meta.getDatabaseProductName())
+                    || url.startsWith("jdbc:h2:mem:")
+                    || url.startsWith("jdbc:h2:tcp:")
                     || url.startsWith("jdbc:h2:ssl:")) {
                 return null;
             }
         } catch (SQLException e) {
             return null;
         }
-        return JdbcClient.create(dataSource).sql("""
+        return JdbcClient.create(dataSource)
+                .sql("""
                 SELECT MAX(CAST(setting_value AS INT)) FROM information_schema.settings WHERE setting_name = 'WRITE_DELAY'""")
-                .query(Integer.class).optional().orElse(null);
+                .query(Integer.class)
+                .optional()
+                .orElse(null);
     }
 }

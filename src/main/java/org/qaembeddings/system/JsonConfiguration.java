@@ -3,7 +3,6 @@ package org.qaembeddings.system;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.cfg.CoercionAction;
@@ -22,10 +21,11 @@ class JsonConfiguration {
     @Bean
     JsonMapperBuilderCustomizer strictTextFields() {
         return builder -> builder.enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).withCoercionConfig(LogicalType.Textual, config -> {
-            config.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-            config.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-            config.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        });
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .withCoercionConfig(LogicalType.Textual, config -> {
+                    config.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+                    config.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                    config.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+                });
     }
 }

@@ -1,20 +1,5 @@
 package org.qaembeddings.system;
 
-import java.io.ByteArrayInputStream;
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
-import java.nio.charset.Charset;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.Enumeration;
-import java.util.List;
-import java.util.Locale;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -22,7 +7,20 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -56,7 +54,8 @@ class RequestFormFilter extends OncePerRequestFilter {
     static final int MAX_BODY_BYTES = 256 * 1024;
 
     private static final String TOO_LARGE = "request body is larger than " + MAX_BODY_BYTES + " bytes";
-    private static final List<MediaType> SERVED = List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON);
+    private static final List<MediaType> SERVED =
+            List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON);
 
     private final Problems problems;
 
@@ -69,8 +68,10 @@ class RequestFormFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String pathProblem = pathProblem(request.getRequestURI());
         if (pathProblem != null) {
-            problems.write(response, HttpStatus.BAD_REQUEST, "the path " + pathProblem
-                    + "; send the plain path, e.g. /api/qa-pairs/{id}");
+            problems.write(
+                    response,
+                    HttpStatus.BAD_REQUEST,
+                    "the path " + pathProblem + "; send the plain path, e.g. /api/qa-pairs/{id}");
             return;
         }
         String path = request.getRequestURI().substring(request.getContextPath().length());
@@ -79,8 +80,11 @@ class RequestFormFilter extends OncePerRequestFilter {
             return;
         }
         if (!acceptsJson(request.getHeaders(HttpHeaders.ACCEPT))) {
-            problems.write(response, HttpStatus.NOT_ACCEPTABLE, "this API answers application/json (and "
-                    + "application/problem+json for errors) only; the Accept header rules both out; nothing was changed");
+            problems.write(
+                    response,
+                    HttpStatus.NOT_ACCEPTABLE,
+                    "this API answers application/json (and "
+                            + "application/problem+json for errors) only; the Accept header rules both out; nothing was changed");
             return;
         }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
@@ -97,7 +101,9 @@ class RequestFormFilter extends OncePerRequestFilter {
             return;
         }
         if (isJson(request.getContentType()) && !isUtf8(body)) {
-            problems.write(response, HttpStatus.BAD_REQUEST,
+            problems.write(
+                    response,
+                    HttpStatus.BAD_REQUEST,
                     "the body is not valid UTF-8 (overlong or broken byte sequences); nothing was changed");
             return;
         }
@@ -209,7 +215,8 @@ class RequestFormFilter extends OncePerRequestFilter {
         }
         try {
             MediaType type = MediaType.parseMediaType(contentType);
-            return type.isCompatibleWith(MediaType.APPLICATION_JSON) || type.getSubtype().endsWith("+json");
+            return type.isCompatibleWith(MediaType.APPLICATION_JSON)
+                    || type.getSubtype().endsWith("+json");
         } catch (InvalidMediaTypeException e) {
             return false;
         }
@@ -226,8 +233,11 @@ class RequestFormFilter extends OncePerRequestFilter {
 
     private static boolean isUtf8(byte[] bytes) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
             return true;
         } catch (CharacterCodingException e) {
             return false;
@@ -279,7 +289,8 @@ class RequestFormFilter extends OncePerRequestFilter {
 
                 @Override
                 public void setReadListener(ReadListener listener) {
-                    throw new IllegalStateException("the body was read before the servlet; there is nothing to wait for");
+                    throw new IllegalStateException(
+                            "the body was read before the servlet; there is nothing to wait for");
                 }
             };
         }

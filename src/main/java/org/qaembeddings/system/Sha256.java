@@ -8,8 +8,7 @@ import java.util.HexFormat;
 /** SHA-256 of a text's UTF-8 bytes: the hash of an embedded text, the digest a key is compared by. */
 public final class Sha256 {
 
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static byte[] digest(String text) {
         try {

@@ -14,8 +14,7 @@ import java.time.temporal.ChronoUnit;
  */
 public final class Timestamps {
 
-    private Timestamps() {
-    }
+    private Timestamps() {}
 
     public static Instant micros(Instant instant) {
         return instant.truncatedTo(ChronoUnit.MICROS);

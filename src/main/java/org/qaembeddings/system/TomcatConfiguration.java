@@ -2,7 +2,6 @@ package org.qaembeddings.system;
 
 import java.io.IOException;
 import java.io.Writer;
-
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
@@ -48,7 +47,8 @@ class TomcatConfiguration {
             }
             HttpStatus known = HttpStatus.resolve(status);
             String title = known == null ? "Error" : known.getReasonPhrase();
-            String detail = status < 500 ? "the request could not be read as HTTP: check the path and the headers"
+            String detail = status < 500
+                    ? "the request could not be read as HTTP: check the path and the headers"
                     : "the server could not answer the request";
             try {
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

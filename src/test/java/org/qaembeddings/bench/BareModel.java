@@ -1,12 +1,11 @@
 package org.qaembeddings.bench;
 
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.EmbeddingModel;
 
 /**
  * The footprint baseline: a JVM that holds only the model. It prints READY once the model has
@@ -14,8 +13,7 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
  */
 public final class BareModel {
 
-    private BareModel() {
-    }
+    private BareModel() {}
 
     public static void main(String[] args) throws Exception {
         EmbeddingModel model = BareModels.allMiniLmL6V2Quantized();
@@ -26,7 +24,9 @@ public final class BareModel {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.startsWith("RUN ")) {
                 int n = Integer.parseInt(line.substring(4).trim());
-                List<TextSegment> texts = Texts.pairs(n, 1).stream().map(p -> TextSegment.from(p.rendered())).toList();
+                List<TextSegment> texts = Texts.pairs(n, 1).stream()
+                        .map(p -> TextSegment.from(p.rendered()))
+                        .toList();
                 model.embedAll(texts);
                 System.out.println("DONE");
                 System.out.flush();

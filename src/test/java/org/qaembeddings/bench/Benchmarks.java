@@ -15,8 +15,18 @@ import java.util.TreeSet;
 public final class Benchmarks {
 
     /** The options, each {@code --name=value}. */
-    record Options(Set<Integer> only, int rounds, int pairs, int pipelinePairs, int dimensions, String encoding,
-            int saves, int concurrency, int scaleRows, int searchPairs, Path out) {
+    record Options(
+            Set<Integer> only,
+            int rounds,
+            int pairs,
+            int pipelinePairs,
+            int dimensions,
+            String encoding,
+            int saves,
+            int concurrency,
+            int scaleRows,
+            int searchPairs,
+            Path out) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -30,9 +40,12 @@ public final class Benchmarks {
                 given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
             }
             Set<Integer> only = new TreeSet<>();
-            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,7,8,9").split(",")).map(String::trim)
-                    .map(Integer::parseInt).forEach(only::add);
-            Options o = new Options(only,
+            Arrays.stream(given.getOrDefault("only", "1,2,3,4,5,6,7,8,9").split(","))
+                    .map(String::trim)
+                    .map(Integer::parseInt)
+                    .forEach(only::add);
+            Options o = new Options(
+                    only,
                     Integer.parseInt(given.getOrDefault("rounds", "5")),
                     Integer.parseInt(given.getOrDefault("pairs", "1000")),
                     Integer.parseInt(given.getOrDefault("pipeline-pairs", "20000")),
@@ -43,8 +56,19 @@ public final class Benchmarks {
                     Integer.parseInt(given.getOrDefault("scale-rows", "1000000")),
                     Integer.parseInt(given.getOrDefault("search-pairs", "1000000")),
                     Path.of(given.getOrDefault("out", "docs/benchmarks.md")));
-            given.keySet().removeAll(Set.of("only", "rounds", "pairs", "pipeline-pairs", "dimensions", "encoding", "saves",
-                    "concurrency", "scale-rows", "search-pairs", "out"));
+            given.keySet()
+                    .removeAll(Set.of(
+                            "only",
+                            "rounds",
+                            "pairs",
+                            "pipeline-pairs",
+                            "dimensions",
+                            "encoding",
+                            "saves",
+                            "concurrency",
+                            "scale-rows",
+                            "search-pairs",
+                            "out"));
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + given.keySet());
             }
@@ -52,13 +76,14 @@ public final class Benchmarks {
         }
     }
 
-    private Benchmarks() {
-    }
+    private Benchmarks() {}
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
-        String command = "./mvnw -B -Pbench verify" + (args.length == 0 || String.join("", args).isBlank() ? ""
-                : " -Dbench.args=\"" + String.join(" ", args).trim() + "\"");
+        String command = "./mvnw -B -Pbench verify"
+                + (args.length == 0 || String.join("", args).isBlank()
+                        ? ""
+                        : " -Dbench.args=\"" + String.join(" ", args).trim() + "\"");
         Report report = new Report(command);
         long start = System.nanoTime();
         if (options.only().contains(1)) {

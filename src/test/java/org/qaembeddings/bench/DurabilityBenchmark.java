@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.util.FileSystemUtils;
 
@@ -21,9 +20,10 @@ import org.springframework.util.FileSystemUtils;
  */
 final class DurabilityBenchmark {
 
-    private static final String URL = "jdbc:h2:file:%s;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH%s";
-    private static final List<String> MODES = List.of("H2 with its own write delay, 500 ms (baseline)",
-            "H2 with WRITE_DELAY=0 (the default)");
+    private static final String URL =
+            "jdbc:h2:file:%s;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH%s";
+    private static final List<String> MODES =
+            List.of("H2 with its own write delay, 500 ms (baseline)", "H2 with WRITE_DELAY=0 (the default)");
     private static final List<String> OPTIONS = List.of("", ";WRITE_DELAY=0");
 
     private final Benchmarks.Options options;
@@ -41,7 +41,8 @@ final class DurabilityBenchmark {
         try (FakeOpenAiServer provider = new FakeOpenAiServer(384)) {
             for (int m = 0; m < MODES.size(); m++) {
                 Map<String, String> properties = new LinkedHashMap<>();
-                properties.put("spring.datasource.url", String.format(URL, directory.resolve("db" + m), OPTIONS.get(m)));
+                properties.put(
+                        "spring.datasource.url", String.format(URL, directory.resolve("db" + m), OPTIONS.get(m)));
                 properties.put("spring.datasource.username", "sa");
                 properties.put("spring.datasource.password", "");
                 properties.put("embedding.provider", "openai");
@@ -61,30 +62,56 @@ final class DurabilityBenchmark {
                     long start = System.nanoTime();
                     List<Double> many = SaveLatencyBenchmark.saves(service, pairs, clients, options.concurrency());
                     double perSecond = pairs.size() / ((System.nanoTime() - start) / 1e9);
-                    System.out.printf(Locale.ROOT, "durability round %d %s: one client p50 %.2f ms p99 %.2f ms; "
-                            + "%d clients %.0f saves/s%n", round, MODES.get(m), Summary.quantile(one, 0.5),
-                            Summary.quantile(one, 0.99), options.concurrency(), perSecond);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "durability round %d %s: one client p50 %.2f ms p99 %.2f ms; "
+                                    + "%d clients %.0f saves/s%n",
+                            round,
+                            MODES.get(m),
+                            Summary.quantile(one, 0.5),
+                            Summary.quantile(one, 0.99),
+                            options.concurrency(),
+                            perSecond);
                     if (round >= 0) {
-                        p50.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(one, 0.5));
-                        p99.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(one, 0.99));
-                        rate.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(perSecond);
+                        p50.computeIfAbsent(MODES.get(m), k -> new ArrayList<>())
+                                .add(Summary.quantile(one, 0.5));
+                        p99.computeIfAbsent(MODES.get(m), k -> new ArrayList<>())
+                                .add(Summary.quantile(one, 0.99));
+                        rate.computeIfAbsent(MODES.get(m), k -> new ArrayList<>())
+                                .add(perSecond);
                     }
                 }
             }
             List<List<String>> table = new ArrayList<>();
-            table.add(List.of("database", "one client: p50 ms", "p99 ms", "p50 / baseline", options.concurrency()
-                    + " clients: saves/s", "saves/s / baseline"));
+            table.add(List.of(
+                    "database",
+                    "one client: p50 ms",
+                    "p99 ms",
+                    "p50 / baseline",
+                    options.concurrency() + " clients: saves/s",
+                    "saves/s / baseline"));
             String baseline = MODES.get(0);
             for (String mode : MODES) {
-                table.add(List.of(mode, Summary.of(p50.get(mode)).format("%.2f"), Summary.of(p99.get(mode)).format("%.2f"),
-                        ratios(p50.get(mode), p50.get(baseline)).format("%.2f"), Summary.of(rate.get(mode)).format("%.0f"),
+                table.add(List.of(
+                        mode,
+                        Summary.of(p50.get(mode)).format("%.2f"),
+                        Summary.of(p99.get(mode)).format("%.2f"),
+                        ratios(p50.get(mode), p50.get(baseline)).format("%.2f"),
+                        Summary.of(rate.get(mode)).format("%.0f"),
                         ratios(rate.get(mode), rate.get(baseline)).format("%.2f")));
             }
-            report.section("6. What the durable embedded default costs a save", List.of(String.format(Locale.ROOT,
-                    "Two services in one JVM, each on an H2 file of its own, the worker embedding with a provider that "
-                            + "answers at once; per round %,d saves from one client, then %,d from %d clients, the two "
-                            + "services in turns; %d rounds after a warm-up round. Ratios are per round, median (min – max).",
-                    sequential, pairs.size(), options.concurrency(), options.rounds())), table);
+            report.section(
+                    "6. What the durable embedded default costs a save",
+                    List.of(String.format(
+                            Locale.ROOT,
+                            "Two services in one JVM, each on an H2 file of its own, the worker embedding with a provider that "
+                                    + "answers at once; per round %,d saves from one client, then %,d from %d clients, the two "
+                                    + "services in turns; %d rounds after a warm-up round. Ratios are per round, median (min – max).",
+                            sequential,
+                            pairs.size(),
+                            options.concurrency(),
+                            options.rounds())),
+                    table);
         } finally {
             clients.shutdownNow();
             services.forEach(Service::close);

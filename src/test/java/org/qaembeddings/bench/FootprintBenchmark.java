@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -33,19 +32,24 @@ final class FootprintBenchmark {
 
     private static final Path JAR = Path.of("target/app/qa-embeddings.jar");
     /** The JVM options of the README's run command (keep them in step), so that the service runs as users run it. */
-    private static final List<String> JVM_OPTIONS = List.of(System.getProperty("bench.service.jvm", "-Xms32m -Xmx512m -XX:SharedArchiveFile=target/app/qa-embeddings.jsa").split(" ")).stream()
-            .filter(o -> !o.isBlank()).toList();
+    private static final List<String> JVM_OPTIONS = List.of(System.getProperty(
+                            "bench.service.jvm", "-Xms32m -Xmx512m -XX:SharedArchiveFile=target/app/qa-embeddings.jsa")
+                    .split(" "))
+            .stream()
+            .filter(o -> !o.isBlank())
+            .toList();
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Benchmarks.Options options;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     FootprintBenchmark(Benchmarks.Options options) {
         this.options = options;
     }
 
     /** One process's figures: seconds to ready, MiB resident when idle and at most under load. */
-    private record Footprint(double ready, double idleMib, double loadMib) {
-    }
+    private record Footprint(double ready, double idleMib, double loadMib) {}
 
     void run(Report report) throws Exception {
         if (!Files.exists(JAR)) {
@@ -65,30 +69,61 @@ final class FootprintBenchmark {
             }
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        report.section("4. Footprint", List.of(String.format(Locale.ROOT,
-                "`java %s -jar target/app/qa-embeddings.jar`, the README's command (the extracted jar and its class data sharing archive, both made by `package`), with its embedded defaults (H2 in a "
-                        + "temporary directory, the in-process model; `%s`). Ready: from process start until "
-                        + "`/actuator/health` answers UP (the model is loaded before the server starts). Idle: "
-                        + "resident set 5 s after ready. Under load: the highest resident set, sampled every "
-                        + "100 ms, while %,d pairs of run 1 are saved and embedded. Baseline: a JVM holding only the "
-                        + "model (`BareModel`), ready once it has embedded one text, loaded by `embedAll` over the "
-                        + "same texts, with the JVM's default heap limit. %d rounds after one warm-up.", String.join(" ", JVM_OPTIONS), java,
-                        options.pairs(), Math.min(options.rounds(), 3))),
-                List.of(List.of("figure", "service", "bare model (baseline)", "service / baseline", "target"),
+        report.section(
+                "4. Footprint",
+                List.of(String.format(
+                        Locale.ROOT,
+                        "`java %s -jar target/app/qa-embeddings.jar`, the README's command (the extracted jar and its class data sharing archive, both made by `package`), with its embedded defaults (H2 in a "
+                                + "temporary directory, the in-process model; `%s`). Ready: from process start until "
+                                + "`/actuator/health` answers UP (the model is loaded before the server starts). Idle: "
+                                + "resident set 5 s after ready. Under load: the highest resident set, sampled every "
+                                + "100 ms, while %,d pairs of run 1 are saved and embedded. Baseline: a JVM holding only the "
+                                + "model (`BareModel`), ready once it has embedded one text, loaded by `embedAll` over the "
+                                + "same texts, with the JVM's default heap limit. %d rounds after one warm-up.",
+                        String.join(" ", JVM_OPTIONS),
+                        java,
+                        options.pairs(),
+                        Math.min(options.rounds(), 3))),
+                List.of(
+                        List.of("figure", "service", "bare model (baseline)", "service / baseline", "target"),
                         row("seconds to ready", service, bare, Footprint::ready, "%.2f", "< 6 s", 6),
-                        row("RSS idle, MiB", service, bare, Footprint::idleMib, "%.0f", "< 600 MB", 600 * 1e6 / (1 << 20)),
-                        row("RSS under load, MiB", service, bare, Footprint::loadMib, "%.0f", "< 600 MB", 600 * 1e6 / (1 << 20))));
+                        row(
+                                "RSS idle, MiB",
+                                service,
+                                bare,
+                                Footprint::idleMib,
+                                "%.0f",
+                                "< 600 MB",
+                                600 * 1e6 / (1 << 20)),
+                        row(
+                                "RSS under load, MiB",
+                                service,
+                                bare,
+                                Footprint::loadMib,
+                                "%.0f",
+                                "< 600 MB",
+                                600 * 1e6 / (1 << 20))));
     }
 
-    private static List<String> row(String name, List<Footprint> service, List<Footprint> bare,
-            java.util.function.ToDoubleFunction<Footprint> figure, String format, String target, double limit) {
+    private static List<String> row(
+            String name,
+            List<Footprint> service,
+            List<Footprint> bare,
+            java.util.function.ToDoubleFunction<Footprint> figure,
+            String format,
+            String target,
+            double limit) {
         List<Double> s = service.stream().map(figure::applyAsDouble).toList();
         List<Double> b = bare.stream().map(figure::applyAsDouble).toList();
         List<Double> ratio = new ArrayList<>();
         for (int i = 0; i < s.size(); i++) {
             ratio.add(s.get(i) / b.get(i));
         }
-        return List.of(name, Summary.of(s).format(format), Summary.of(b).format(format), Summary.of(ratio).format("%.2f"),
+        return List.of(
+                name,
+                Summary.of(s).format(format),
+                Summary.of(b).format(format),
+                Summary.of(ratio).format("%.2f"),
                 target + (Summary.of(s).max() < limit ? ": met" : ": MISSED"));
     }
 
@@ -102,12 +137,18 @@ final class FootprintBenchmark {
         long start = System.nanoTime();
         List<String> command = new ArrayList<>(List.of("java"));
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "--server.port=" + port,
-                "--security.rate-limit.writes-per-second=1000000", "--security.rate-limit.burst=1000000",
+        command.addAll(List.of(
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "--server.port=" + port,
+                "--security.rate-limit.writes-per-second=1000000",
+                "--security.rate-limit.burst=1000000",
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db")
                         + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"));
         Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("out.log").toFile())
+                .start();
         try {
             while (!healthy(base + "/actuator/health")) {
                 if (!process.isAlive() || System.nanoTime() - start > 120e9) {
@@ -138,7 +179,10 @@ final class FootprintBenchmark {
                 } finally {
                     clients.shutdownNow();
                 }
-                while (JSON.readTree(get(base + "/api/embeddings/health")).path("completedCount").asLong() < pairs.size()) {
+                while (JSON.readTree(get(base + "/api/embeddings/health"))
+                                .path("completedCount")
+                                .asLong()
+                        < pairs.size()) {
                     Thread.sleep(50);
                 }
                 return null;
@@ -152,9 +196,12 @@ final class FootprintBenchmark {
 
     private Footprint bare() throws Exception {
         long start = System.nanoTime();
-        Process process = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), BareModel.class.getName())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Process process = new ProcessBuilder(
+                        "java", "-cp", System.getProperty("java.class.path"), BareModel.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try (BufferedReader out =
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                 Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
             await(out, "READY");
             double ready = (System.nanoTime() - start) / 1e9;
@@ -221,7 +268,10 @@ final class FootprintBenchmark {
 
     private boolean healthy(String url) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("\"UP\"");
         } catch (IOException e) {
@@ -233,13 +283,21 @@ final class FootprintBenchmark {
     }
 
     private String get(String url) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private void post(String url, String json) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) {
             throw new IllegalStateException("save failed: " + r.statusCode() + " " + r.body());

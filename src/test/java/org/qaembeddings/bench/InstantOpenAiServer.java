@@ -1,5 +1,7 @@
 package org.qaembeddings.bench;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,10 +16,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -88,7 +86,9 @@ final class InstantOpenAiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody(); OutputStream out = exchange.getResponseBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody();
+                OutputStream out = exchange.getResponseBody()) {
             JsonNode body = JSON.readTree(in.readAllBytes());
             requests.incrementAndGet();
             JsonNode inputs = body.path("input");
@@ -99,8 +99,13 @@ final class InstantOpenAiServer implements AutoCloseable {
                 answer.append(i == 0 ? "" : ",").append(items[i]);
                 tokens += inputs.get(i).asString().split("\\s+").length;
             }
-            answer.append("],\"model\":\"").append(body.path("model").asString()).append("\",\"usage\":{\"prompt_tokens\":")
-                    .append(tokens).append(",\"total_tokens\":").append(tokens).append("}}");
+            answer.append("],\"model\":\"")
+                    .append(body.path("model").asString())
+                    .append("\",\"usage\":{\"prompt_tokens\":")
+                    .append(tokens)
+                    .append(",\"total_tokens\":")
+                    .append(tokens)
+                    .append("}}");
             byte[] bytes = answer.toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, bytes.length);

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.qaembeddings.provider.EmbeddingProvider;
 
 /**
@@ -40,7 +39,9 @@ final class PipelineBenchmark {
                     openai.reset();
                     long t = System.nanoTime();
                     for (int i = 0; i < n; i += 100) {
-                        provider.embed(pairs.subList(i, Math.min(n, i + 100)).stream().map(Texts.Pair::rendered).toList());
+                        provider.embed(pairs.subList(i, Math.min(n, i + 100)).stream()
+                                .map(Texts.Pair::rendered)
+                                .toList());
                     }
                     double bare = n / ((System.nanoTime() - t) / 1e9);
 
@@ -54,23 +55,42 @@ final class PipelineBenchmark {
                         ratio.add(served / bare);
                         calls.add(openai.requests());
                     }
-                    System.out.printf(Locale.ROOT, "pipeline round %d: provider alone %.0f/s, service %.0f/s, %d calls%n",
-                            round, bare, served, openai.requests());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "pipeline round %d: provider alone %.0f/s, service %.0f/s, %d calls%n",
+                            round,
+                            bare,
+                            served,
+                            openai.requests());
                 }
                 int expectedCalls = (n + 99) / 100;
-                report.section("2. Pipeline overhead", List.of(String.format(Locale.ROOT,
-                        "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the commit); the openai "
-                                + "provider against an OpenAI-compatible server on loopback answering at once with "
-                                + "%d-dimension unit vectors made in advance (`encoding_format` %s); batch size 100. "
-                                + "Baseline: the same client making the same calls back to back without the database. "
-                                + "%d rounds after one warm-up.",
-                        n, options.dimensions(), options.encoding(), options.rounds())),
-                        List.of(List.of("figure", "value", "target"),
-                                List.of("provider alone (baseline), embeddings/s", Summary.of(baseline).format("%,.0f"), ""),
-                                List.of("service, embeddings persisted/s", Summary.of(pipeline).format("%,.0f"),
+                report.section(
+                        "2. Pipeline overhead",
+                        List.of(String.format(
+                                Locale.ROOT,
+                                "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the commit); the openai "
+                                        + "provider against an OpenAI-compatible server on loopback answering at once with "
+                                        + "%d-dimension unit vectors made in advance (`encoding_format` %s); batch size 100. "
+                                        + "Baseline: the same client making the same calls back to back without the database. "
+                                        + "%d rounds after one warm-up.",
+                                n,
+                                options.dimensions(),
+                                options.encoding(),
+                                options.rounds())),
+                        List.of(
+                                List.of("figure", "value", "target"),
+                                List.of(
+                                        "provider alone (baseline), embeddings/s",
+                                        Summary.of(baseline).format("%,.0f"),
+                                        ""),
+                                List.of(
+                                        "service, embeddings persisted/s",
+                                        Summary.of(pipeline).format("%,.0f"),
                                         Summary.of(pipeline).median() >= 3000 ? "≥ 3,000/s: met" : "≥ 3,000/s: MISSED"),
                                 List.of("service / baseline", Summary.of(ratio).format("%.2f"), ""),
-                                List.of("provider calls per round", calls.toString(),
+                                List.of(
+                                        "provider calls per round",
+                                        calls.toString(),
                                         calls.stream().allMatch(c -> c == expectedCalls)
                                                 ? "= ⌈N/100⌉ = " + expectedCalls + ": met"
                                                 : "= ⌈N/100⌉ = " + expectedCalls + ": MISSED")));

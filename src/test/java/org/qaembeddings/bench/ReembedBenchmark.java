@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,6 +29,7 @@ final class ReembedBenchmark {
     private static final String NEW_TEMPLATE = "Q: {question}\nA: {answer}";
     /** The template of a third start, whose switch runs with no other load. */
     private static final String QUIET_TEMPLATE = "{question}\n{answer}";
+
     private static final int SAVERS = 2;
     private static final int SEARCHERS = 2;
     /** Saves one client makes at most in a load run: more than a switch of 20,000 pairs leaves time for. */
@@ -42,8 +42,7 @@ final class ReembedBenchmark {
     }
 
     /** Latencies of one load run, in milliseconds. */
-    private record Load(List<Double> saves, List<Double> searches) {
-    }
+    private record Load(List<Double> saves, List<Double> searches) {}
 
     void run(Report report) throws Exception {
         int n = options.pipelinePairs();
@@ -67,7 +66,9 @@ final class ReembedBenchmark {
                 Map<String, String> properties = new LinkedHashMap<>(Service.database(true));
                 properties.putAll(openai.providerProperties(options.dimensions()));
                 // one index for both starts: the second catches up from the first's position
-                properties.put("search.index-dir", Files.createTempDirectory("bench-reembed").toString());
+                properties.put(
+                        "search.index-dir",
+                        Files.createTempDirectory("bench-reembed").toString());
                 double plainRate;
                 try (Service first = Service.start(properties)) {
                     Instant committed = first.insertPending(pairs);
@@ -84,18 +85,27 @@ final class ReembedBenchmark {
                     JsonNode progress = awaitDone(second, Duration.ofMinutes(10));
                     over.set(true);
                     Load switching = during.get();
-                    double seconds = Service.seconds(Instant.parse(progress.path("startedAt").asString()),
+                    double seconds = Service.seconds(
+                            Instant.parse(progress.path("startedAt").asString()),
                             Instant.parse(progress.path("finishedAt").asString()));
                     double rate = progress.path("pairs").asLong() / seconds;
                     long calls = openai.requests();
                     // the same load for as many requests, with no switch running
                     AtomicBoolean stop = new AtomicBoolean();
                     Load idle = loadFor(second, clients, stop, switching);
-                    System.out.printf(Locale.ROOT, "re-embed round %d: plain pipeline %.0f/s, re-embed %.0f/s (%d pairs,"
+                    System.out.printf(
+                            Locale.ROOT,
+                            "re-embed round %d: plain pipeline %.0f/s, re-embed %.0f/s (%d pairs,"
                                     + " %d calls), save p99 %.1f / %.1f ms, search p99 %.1f / %.1f ms (during / idle)%n",
-                            round, plainRate, rate, progress.path("pairs").asLong(), calls,
-                            Summary.quantile(switching.saves(), 0.99), Summary.quantile(idle.saves(), 0.99),
-                            Summary.quantile(switching.searches(), 0.99), Summary.quantile(idle.searches(), 0.99));
+                            round,
+                            plainRate,
+                            rate,
+                            progress.path("pairs").asLong(),
+                            calls,
+                            Summary.quantile(switching.saves(), 0.99),
+                            Summary.quantile(idle.saves(), 0.99),
+                            Summary.quantile(switching.searches(), 0.99),
+                            Summary.quantile(idle.searches(), 0.99));
                     if (round >= 0) {
                         plain.add(plainRate);
                         reembed.add(rate);
@@ -105,16 +115,23 @@ final class ReembedBenchmark {
                         searchDuring.add(Summary.quantile(switching.searches(), 0.99));
                         searchIdle.add(Summary.quantile(idle.searches(), 0.99));
                         saveRatio.add(saveDuring.get(saveDuring.size() - 1) / saveIdle.get(saveIdle.size() - 1));
-                        searchRatio.add(searchDuring.get(searchDuring.size() - 1) / searchIdle.get(searchIdle.size() - 1));
+                        searchRatio.add(
+                                searchDuring.get(searchDuring.size() - 1) / searchIdle.get(searchIdle.size() - 1));
                         reembedCalls.add(calls);
                     }
                 }
                 properties.put("embedding.text-template", QUIET_TEMPLATE);
                 try (Service third = Service.start(properties)) {
                     JsonNode progress = awaitDone(third, Duration.ofMinutes(10));
-                    double rate = progress.path("pairs").asLong() / Service.seconds(
-                            Instant.parse(progress.path("startedAt").asString()), Instant.parse(progress.path("finishedAt").asString()));
-                    System.out.printf(Locale.ROOT, "re-embed round %d with no other load: %.0f/s (%d pairs)%n", round, rate,
+                    double rate = progress.path("pairs").asLong()
+                            / Service.seconds(
+                                    Instant.parse(progress.path("startedAt").asString()),
+                                    Instant.parse(progress.path("finishedAt").asString()));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "re-embed round %d with no other load: %.0f/s (%d pairs)%n",
+                            round,
+                            rate,
                             progress.path("pairs").asLong());
                     if (round >= 0) {
                         quiet.add(rate);
@@ -125,31 +142,62 @@ final class ReembedBenchmark {
         } finally {
             clients.shutdownNow();
         }
-        report.section("9. Re-embedding a changed template under load", List.of(String.format(Locale.ROOT,
-                "%,d pairs embedded on PostgreSQL with the default template, then the node restarted with "
-                        + "`embedding.text-template=%s`: the switch prices the pairs and re-embeds them all in the "
-                        + "background while %d clients save new pairs and %d search (`hybrid`, 50 queries, cached "
-                        + "vectors) as fast as they can. The openai provider against an OpenAI-compatible server on "
-                        + "loopback answering at once (%d dimensions). Baselines in the same round: the plain pipeline "
-                        + "embedding the same pairs with no other load, and the same saves and searches, as many, once "
-                        + "the switch is done. A third start with yet another template re-embeds the pairs (now "
-                        + "more, the saves' too) with no other load. %d rounds after one warm-up; the rule for every "
-                        + "target is the median of the rounds.",
-                n, NEW_TEMPLATE.replace("\n", "\\n"), SAVERS, SEARCHERS, options.dimensions(), options.rounds())),
-                List.of(List.of("figure", "value", "target"),
-                        List.of("plain pipeline (baseline), embeddings/s", Summary.of(plain).format("%,.0f"), ""),
-                        List.of("re-embed, pairs/s (start of the switch to its end)", Summary.of(reembed).format("%,.0f"), ""),
+        report.section(
+                "9. Re-embedding a changed template under load",
+                List.of(String.format(
+                        Locale.ROOT,
+                        "%,d pairs embedded on PostgreSQL with the default template, then the node restarted with "
+                                + "`embedding.text-template=%s`: the switch prices the pairs and re-embeds them all in the "
+                                + "background while %d clients save new pairs and %d search (`hybrid`, 50 queries, cached "
+                                + "vectors) as fast as they can. The openai provider against an OpenAI-compatible server on "
+                                + "loopback answering at once (%d dimensions). Baselines in the same round: the plain pipeline "
+                                + "embedding the same pairs with no other load, and the same saves and searches, as many, once "
+                                + "the switch is done. A third start with yet another template re-embeds the pairs (now "
+                                + "more, the saves' too) with no other load. %d rounds after one warm-up; the rule for every "
+                                + "target is the median of the rounds.",
+                        n,
+                        NEW_TEMPLATE.replace("\n", "\\n"),
+                        SAVERS,
+                        SEARCHERS,
+                        options.dimensions(),
+                        options.rounds())),
+                List.of(
+                        List.of("figure", "value", "target"),
+                        List.of(
+                                "plain pipeline (baseline), embeddings/s",
+                                Summary.of(plain).format("%,.0f"),
+                                ""),
+                        List.of(
+                                "re-embed, pairs/s (start of the switch to its end)",
+                                Summary.of(reembed).format("%,.0f"),
+                                ""),
                         List.of("re-embed / plain pipeline", Summary.of(ratio).format("%.2f"), "printed"),
-                        List.of("re-embed with no other load (a third start, another template), pairs/s",
-                                Summary.of(quiet).format("%,.0f"), ""),
-                        List.of("re-embed with no other load / plain pipeline", Summary.of(quietRatio).format("%.2f"), "printed"),
-                        List.of("save p99 during the switch / idle, ms", Summary.of(saveDuring).format("%.1f") + " / "
-                                + Summary.of(saveIdle).format("%.1f"), ""),
+                        List.of(
+                                "re-embed with no other load (a third start, another template), pairs/s",
+                                Summary.of(quiet).format("%,.0f"),
+                                ""),
+                        List.of(
+                                "re-embed with no other load / plain pipeline",
+                                Summary.of(quietRatio).format("%.2f"),
+                                "printed"),
+                        List.of(
+                                "save p99 during the switch / idle, ms",
+                                Summary.of(saveDuring).format("%.1f") + " / "
+                                        + Summary.of(saveIdle).format("%.1f"),
+                                ""),
                         List.of("save p99 during / idle", Summary.of(saveRatio).format("%.2f"), "printed"),
-                        List.of("search p99 during the switch / idle, ms", Summary.of(searchDuring).format("%.1f") + " / "
-                                + Summary.of(searchIdle).format("%.1f"), ""),
-                        List.of("search p99 during / idle", Summary.of(searchRatio).format("%.2f"), "printed"),
-                        List.of("provider calls of the switch and the saves, per round", reembedCalls.toString(),
+                        List.of(
+                                "search p99 during the switch / idle, ms",
+                                Summary.of(searchDuring).format("%.1f") + " / "
+                                        + Summary.of(searchIdle).format("%.1f"),
+                                ""),
+                        List.of(
+                                "search p99 during / idle",
+                                Summary.of(searchRatio).format("%.2f"),
+                                "printed"),
+                        List.of(
+                                "provider calls of the switch and the saves, per round",
+                                reembedCalls.toString(),
                                 "≥ ⌈N/100⌉ = " + ((n + 99) / 100))));
     }
 
@@ -174,12 +222,20 @@ final class ReembedBenchmark {
     }
 
     /** The same load, stopped once it has made as many saves and searches as {@code like}. */
-    private static Load loadFor(Service service, ExecutorService clients, AtomicBoolean stop, Load like) throws Exception {
-        return run(service, clients, stop, like.saves().size(), like.searches().size(), 7L + like.saves().size());
+    private static Load loadFor(Service service, ExecutorService clients, AtomicBoolean stop, Load like)
+            throws Exception {
+        return run(
+                service,
+                clients,
+                stop,
+                like.saves().size(),
+                like.searches().size(),
+                7L + like.saves().size());
     }
 
-    private static Load run(Service service, ExecutorService clients, AtomicBoolean over, long saves, long searches,
-            long seed) throws Exception {
+    private static Load run(
+            Service service, ExecutorService clients, AtomicBoolean over, long saves, long searches, long seed)
+            throws Exception {
         List<Texts.Pair> queries = Texts.pairs(50, 3);
         List<Future<List<Double>>> savers = new ArrayList<>();
         List<Future<List<Double>>> searchers = new ArrayList<>();

@@ -38,8 +38,11 @@ final class Report {
     static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (IOException e) {
             // not Linux: the name is only informative
         }
@@ -52,7 +55,11 @@ final class Report {
     void write(Path file) throws IOException {
         StringBuilder out = new StringBuilder("# Benchmarks\n\n");
         out.append("Reproduce with:\n\n    ").append(command).append("\n\n");
-        out.append("Run on ").append(LocalDate.now(ZoneOffset.UTC)).append(", ").append(machine()).append(".\n");
+        out.append("Run on ")
+                .append(LocalDate.now(ZoneOffset.UTC))
+                .append(", ")
+                .append(machine())
+                .append(".\n");
         out.append("Every figure is the median of the measured rounds with (min – max) after it; every ratio is "
                 + "against a baseline measured in the same run, round by round, since the machine is shared. "
                 + "One rule for every target: it is met when the median of its rounds meets it. "

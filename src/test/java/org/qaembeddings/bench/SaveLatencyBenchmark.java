@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.qaembeddings.support.FakeOpenAiServer;
 
 /**
@@ -21,8 +20,10 @@ import org.qaembeddings.support.FakeOpenAiServer;
  */
 final class SaveLatencyBenchmark {
 
-    private static final List<String> MODES = List.of("(a) provider answering at once (baseline)",
-            "(b) provider answering in 2 s", "(c) provider down (connection refused)");
+    private static final List<String> MODES = List.of(
+            "(a) provider answering at once (baseline)",
+            "(b) provider answering in 2 s",
+            "(c) provider down (connection refused)");
     private final Benchmarks.Options options;
 
     SaveLatencyBenchmark(Benchmarks.Options options) {
@@ -31,7 +32,8 @@ final class SaveLatencyBenchmark {
 
     void run(Report report) throws Exception {
         List<Texts.Pair> pairs = Texts.pairs(options.saves(), 3);
-        try (FakeOpenAiServer fast = new FakeOpenAiServer(384); FakeOpenAiServer slow = new FakeOpenAiServer(384)) {
+        try (FakeOpenAiServer fast = new FakeOpenAiServer(384);
+                FakeOpenAiServer slow = new FakeOpenAiServer(384)) {
             slow.behave(request -> slow.vectors(request).after(Duration.ofSeconds(2)));
             String refused;
             try (ServerSocket socket = new ServerSocket(0)) {
@@ -56,14 +58,24 @@ final class SaveLatencyBenchmark {
                     for (int m = 0; m < MODES.size(); m++) {
                         Service service = services.get(m);
                         service.truncate();
-                        List<Double> millis = saves(service, round < 0 ? pairs.subList(0, Math.min(500, pairs.size())) : pairs,
-                                clients, options.concurrency());
+                        List<Double> millis = saves(
+                                service,
+                                round < 0 ? pairs.subList(0, Math.min(500, pairs.size())) : pairs,
+                                clients,
+                                options.concurrency());
                         if (round >= 0) {
-                            p50.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.5));
-                            p99.computeIfAbsent(MODES.get(m), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.99));
+                            p50.computeIfAbsent(MODES.get(m), k -> new ArrayList<>())
+                                    .add(Summary.quantile(millis, 0.5));
+                            p99.computeIfAbsent(MODES.get(m), k -> new ArrayList<>())
+                                    .add(Summary.quantile(millis, 0.99));
                         }
-                        System.out.printf(Locale.ROOT, "saves round %d %s: p50 %.2f ms, p99 %.2f ms%n", round, MODES.get(m),
-                                Summary.quantile(millis, 0.5), Summary.quantile(millis, 0.99));
+                        System.out.printf(
+                                Locale.ROOT,
+                                "saves round %d %s: p50 %.2f ms, p99 %.2f ms%n",
+                                round,
+                                MODES.get(m),
+                                Summary.quantile(millis, 0.5),
+                                Summary.quantile(millis, 0.99));
                     }
                 }
                 List<List<String>> table = new ArrayList<>();
@@ -75,15 +87,24 @@ final class SaveLatencyBenchmark {
                         ratio.add(p99.get(mode).get(r) / baseline.get(r));
                     }
                     Summary summary = Summary.of(ratio);
-                    table.add(List.of(mode, Summary.of(p50.get(mode)).format("%.2f"), Summary.of(p99.get(mode)).format("%.2f"),
+                    table.add(List.of(
+                            mode,
+                            Summary.of(p50.get(mode)).format("%.2f"),
+                            Summary.of(p99.get(mode)).format("%.2f"),
                             summary.format("%.2f"),
                             mode.startsWith("(a)") ? "" : summary.median() <= 1.2 ? "≤ 1.2: met" : "≤ 1.2: MISSED"));
                 }
-                report.section("3. Save latency under a bad provider", List.of(String.format(Locale.ROOT,
-                        "%,d `POST /api/qa-pairs` per round from %d concurrent HTTP clients (texts of 20–300 words), "
-                                + "one service per provider on its own PostgreSQL schema, rounds interleaved; "
-                                + "%d rounds after a warm-up of 500 saves each.",
-                        options.saves(), options.concurrency(), options.rounds())), table);
+                report.section(
+                        "3. Save latency under a bad provider",
+                        List.of(String.format(
+                                Locale.ROOT,
+                                "%,d `POST /api/qa-pairs` per round from %d concurrent HTTP clients (texts of 20–300 words), "
+                                        + "one service per provider on its own PostgreSQL schema, rounds interleaved; "
+                                        + "%d rounds after a warm-up of 500 saves each.",
+                                options.saves(),
+                                options.concurrency(),
+                                options.rounds())),
+                        table);
             } finally {
                 clients.shutdownNow();
                 Collections.reverse(services);
@@ -93,7 +114,8 @@ final class SaveLatencyBenchmark {
     }
 
     /** Saves {@code pairs} from {@code threads} clients at once; returns each save's milliseconds. */
-    static List<Double> saves(Service service, List<Texts.Pair> pairs, ExecutorService clients, int threads) throws Exception {
+    static List<Double> saves(Service service, List<Texts.Pair> pairs, ExecutorService clients, int threads)
+            throws Exception {
         List<Future<List<Double>>> results = new ArrayList<>();
         for (int c = 0; c < threads; c++) {
             int first = c;

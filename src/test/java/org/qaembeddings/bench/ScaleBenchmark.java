@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-
 import org.qaembeddings.embedding.EmbeddingService;
 
 /**
@@ -35,7 +34,8 @@ final class ScaleBenchmark {
             // the figures before this release counted the rows on every request
             Supplier<Object> groupByCount = () -> service.jdbc()
                     .sql("SELECT status, COUNT(*) AS n, MIN(pending_since) AS oldest FROM qa_embedding GROUP BY status")
-                    .query().listOfRows();
+                    .query()
+                    .listOfRows();
 
             Map<String, Supplier<Object>> calls = new java.util.LinkedHashMap<>();
             calls.put("GET /actuator/health/liveness (baseline)", () -> service.get("/actuator/health/liveness"));
@@ -54,8 +54,10 @@ final class ScaleBenchmark {
                         millis.add((System.nanoTime() - t) / 1e6);
                     }
                     if (round >= 0) { // round -1 warms up
-                        p50.computeIfAbsent(call.getKey(), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.5));
-                        p99.computeIfAbsent(call.getKey(), k -> new ArrayList<>()).add(Summary.quantile(millis, 0.99));
+                        p50.computeIfAbsent(call.getKey(), k -> new ArrayList<>())
+                                .add(Summary.quantile(millis, 0.5));
+                        p99.computeIfAbsent(call.getKey(), k -> new ArrayList<>())
+                                .add(Summary.quantile(millis, 0.99));
                     }
                 }
             }
@@ -67,15 +69,28 @@ final class ScaleBenchmark {
                 for (int r = 0; r < baseline.size(); r++) {
                     ratio.add(p99.get(name).get(r) / baseline.get(r));
                 }
-                table.add(List.of(name, Summary.of(p50.get(name)).format("%.2f"), Summary.of(p99.get(name)).format("%.2f"),
+                table.add(List.of(
+                        name,
+                        Summary.of(p50.get(name)).format("%.2f"),
+                        Summary.of(p99.get(name)).format("%.2f"),
                         Summary.of(ratio).format("%.1f×"),
-                        name.startsWith("GET /api") ? (Summary.of(p99.get(name)).max() < 50 ? "p99 < 50 ms: met" : "p99 < 50 ms: MISSED") : ""));
+                        name.startsWith("GET /api")
+                                ? (Summary.of(p99.get(name)).max() < 50 ? "p99 < 50 ms: met" : "p99 < 50 ms: MISSED")
+                                : ""));
             }
-            report.section("5. Health and cost queries at scale", List.of(
-                    String.format(Locale.ROOT, "%,d embedding rows (99.8 %% completed, 0.1 %% pending, 0.1 %% failed) and %,d "
-                            + "cost rows over 29 days on PostgreSQL, loaded in %.0f s. %d sequential requests per figure "
-                            + "and round over HTTP on loopback (50 for the SQL-only line), %d rounds after one warm-up.",
-                            rows, rows, loadSeconds, REQUESTS, options.rounds())), table);
+            report.section(
+                    "5. Health and cost queries at scale",
+                    List.of(String.format(
+                            Locale.ROOT,
+                            "%,d embedding rows (99.8 %% completed, 0.1 %% pending, 0.1 %% failed) and %,d "
+                                    + "cost rows over 29 days on PostgreSQL, loaded in %.0f s. %d sequential requests per figure "
+                                    + "and round over HTTP on loopback (50 for the SQL-only line), %d rounds after one warm-up.",
+                            rows,
+                            rows,
+                            loadSeconds,
+                            REQUESTS,
+                            options.rounds())),
+                    table);
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,12 +26,19 @@ final class SearchQualityBenchmark {
         try (Service service = Service.start(properties)) {
             Map<String, String> ids = new LinkedHashMap<>();
             for (QualitySet.Item item : QualitySet.ITEMS) {
-                JsonNode created = service.post("/api/qa-pairs", "{\"question\":" + quoted(item.question())
-                        + ",\"answer\":" + quoted(item.answer()) + "}").json();
+                JsonNode created = service.post(
+                                "/api/qa-pairs",
+                                "{\"question\":" + quoted(item.question()) + ",\"answer\":" + quoted(item.answer())
+                                        + "}")
+                        .json();
                 ids.put(item.query(), created.path("id").asString());
             }
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-            while (service.get("/api/embeddings/health").json().path("completedCount").asInt() < ids.size()) {
+            while (service.get("/api/embeddings/health")
+                            .json()
+                            .path("completedCount")
+                            .asInt()
+                    < ids.size()) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("pairs not embedded within 5 minutes");
                 }
@@ -47,9 +53,11 @@ final class SearchQualityBenchmark {
                 double reciprocal = 0;
                 for (var query : ids.entrySet()) {
                     JsonNode answer = service.get("/api/search?k=10&mode=" + mode + "&q="
-                            + URLEncoder.encode(query.getKey(), StandardCharsets.UTF_8)).json();
+                                    + URLEncoder.encode(query.getKey(), StandardCharsets.UTF_8))
+                            .json();
                     if (!answer.path("degraded").isNull()) {
-                        throw new IllegalStateException("degraded answer: " + answer.path("degraded").asString());
+                        throw new IllegalStateException(
+                                "degraded answer: " + answer.path("degraded").asString());
                     }
                     int rank = 0;
                     for (int i = 0; i < answer.path("hits").size(); i++) {
@@ -69,19 +77,30 @@ final class SearchQualityBenchmark {
             double bestHit = Math.max(scores.get("keyword")[0], scores.get("semantic")[0]);
             double bestMrr = Math.max(scores.get("keyword")[1], scores.get("semantic")[1]);
             List<List<String>> table = new ArrayList<>();
-            table.add(List.of("mode", "hit@1", "MRR@10", "hit@1 / better of the other two", "MRR / better of the other two"));
+            table.add(List.of(
+                    "mode", "hit@1", "MRR@10", "hit@1 / better of the other two", "MRR / better of the other two"));
             for (String mode : MODES) {
                 double[] s = scores.get(mode);
-                table.add(List.of(mode, String.format(Locale.ROOT, "%.3f", s[0]), String.format(Locale.ROOT, "%.3f", s[1]),
-                        String.format(Locale.ROOT, "%.2f×", s[0] / bestHit), String.format(Locale.ROOT, "%.2f×", s[1] / bestMrr)));
+                table.add(List.of(
+                        mode,
+                        String.format(Locale.ROOT, "%.3f", s[0]),
+                        String.format(Locale.ROOT, "%.3f", s[1]),
+                        String.format(Locale.ROOT, "%.2f×", s[0] / bestHit),
+                        String.format(Locale.ROOT, "%.2f×", s[1] / bestMrr)));
             }
             boolean met = scores.get("hybrid")[0] >= bestHit && scores.get("hybrid")[1] >= bestMrr;
-            report.section("8. Search quality", List.of(
-                    String.format(Locale.ROOT, "%d QA pairs of a help desk (`QualitySet`), each asked for by a paraphrase, "
-                            + "with the in-process model (all-MiniLM-L6-v2, quantized) on PostgreSQL; k = 10. Target: "
-                            + "`hybrid` at least as good as the better of the other two on both measures: %s.",
-                            ids.size(), met ? "met" : "MISSED"),
-                    "Paraphrases `hybrid` does not put first: " + (misses.isEmpty() ? "none." : String.join(", ", misses) + ".")),
+            report.section(
+                    "8. Search quality",
+                    List.of(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%d QA pairs of a help desk (`QualitySet`), each asked for by a paraphrase, "
+                                            + "with the in-process model (all-MiniLM-L6-v2, quantized) on PostgreSQL; k = 10. Target: "
+                                            + "`hybrid` at least as good as the better of the other two on both measures: %s.",
+                                    ids.size(),
+                                    met ? "met" : "MISSED"),
+                            "Paraphrases `hybrid` does not put first: "
+                                    + (misses.isEmpty() ? "none." : String.join(", ", misses) + ".")),
                     table);
         }
     }

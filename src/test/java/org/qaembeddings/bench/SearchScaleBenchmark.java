@@ -1,5 +1,7 @@
 package org.qaembeddings.bench;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -29,14 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 import org.qaembeddings.support.Api;
@@ -59,6 +57,7 @@ final class SearchScaleBenchmark {
     private static final int SUBTOPICS = 20;
     /** A subtopic's distance from its topic, and a pair's from its subtopic, as lengths of noise. */
     private static final float TOPIC_SPREAD = 0.6f;
+
     private static final float SUBTOPIC_SPREAD = 0.5f;
     /**
      * Standard deviation of the noise along each axis: the variance falls as 1 / (rank + 1), as the
@@ -68,13 +67,16 @@ final class SearchScaleBenchmark {
      * which no text model produces.
      */
     private static final double[] AXIS_DEVIATION = axisDeviation();
+
     private static final int QUERIES = 200;
     private static final int K = 10;
     private static final String MODEL = "bench-384";
     private static final String SCHEMA = "qa_bench_search";
     /** The key the service gives its setting (provider, model, width, default template), written with every vector. */
-    private static final String SETTING = sha256(String.join("\u0000", "openai", MODEL, Integer.toString(DIMENSIONS),
-            "Question: {question}\nAnswer: {answer}")).substring(0, 16);
+    private static final String SETTING = sha256(String.join(
+                    "\u0000", "openai", MODEL, Integer.toString(DIMENSIONS), "Question: {question}\nAnswer: {answer}"))
+            .substring(0, 16);
+
     private static final Pattern CAUGHT_UP = Pattern.compile("caught up with the database in (\\d+) ms");
     private static final Pattern MERGED = Pattern.compile("merged into (\\d+) segment\\(s\\) in (\\d+) s");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -100,9 +102,15 @@ final class SearchScaleBenchmark {
             }
         }
         Map<String, String> database = Service.database(SCHEMA, true);
-        Flyway.configure().dataSource(database.get("spring.datasource.url"), database.get("spring.datasource.username"),
-                database.get("spring.datasource.password")).schemas(SCHEMA)
-                .locations("classpath:db/migration", "classpath:db/vendor/postgresql").load().migrate();
+        Flyway.configure()
+                .dataSource(
+                        database.get("spring.datasource.url"),
+                        database.get("spring.datasource.username"),
+                        database.get("spring.datasource.password"))
+                .schemas(SCHEMA)
+                .locations("classpath:db/migration", "classpath:db/vendor/postgresql")
+                .load()
+                .migrate();
         long loadStart = System.nanoTime();
         load(database, pairs, random);
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
@@ -114,7 +122,9 @@ final class SearchScaleBenchmark {
         Path indexDir = Files.createTempDirectory("bench-search-index");
         Map<String, String> settings = new LinkedHashMap<>(database);
         settings.put("embedding.provider", "openai");
-        settings.put("embedding.openai.base-url", "http://127.0.0.1:" + provider.getAddress().getPort() + "/v1");
+        settings.put(
+                "embedding.openai.base-url",
+                "http://127.0.0.1:" + provider.getAddress().getPort() + "/v1");
         settings.put("embedding.openai.api-key", "sk-bench-search-0123456789");
         settings.put("embedding.openai.model", MODEL);
         settings.put("embedding.openai.dimensions", Integer.toString(DIMENSIONS));
@@ -132,11 +142,15 @@ final class SearchScaleBenchmark {
             try {
                 long rebuildMillis = awaitCaughtUp(node, Duration.ofHours(2));
                 rebuildSeconds = rebuildMillis / 1e3;
-                table.add(List.of("full rebuild of the index from PostgreSQL", String.format(Locale.ROOT, "%.0f s (%,.0f pairs/s)",
-                        rebuildSeconds, pairs / rebuildSeconds), "printed"));
+                table.add(List.of(
+                        "full rebuild of the index from PostgreSQL",
+                        String.format(Locale.ROOT, "%.0f s (%,.0f pairs/s)", rebuildSeconds, pairs / rebuildSeconds),
+                        "printed"));
                 Matcher merged = awaitLine(node, MERGED, Duration.ofHours(2));
-                table.add(List.of("then the merge of its segments, in the background while serving", String.format(Locale.ROOT,
-                        "%s s into %s segment(s)", merged.group(2), merged.group(1)), "printed"));
+                table.add(List.of(
+                        "then the merge of its segments, in the background while serving",
+                        String.format(Locale.ROOT, "%s s into %s segment(s)", merged.group(2), merged.group(1)),
+                        "printed"));
                 long rssIndexed = rss(node.pid());
                 Api api = node.api();
                 // recall and latency, each query's vector cached by a first call
@@ -151,11 +165,14 @@ final class SearchScaleBenchmark {
                     long t = System.nanoTime();
                     List<String> exact = exactTop(queryVectors.get(q), K);
                     exactMillis.add((System.nanoTime() - t) / 1e6);
-                    long found = semanticIds.get(q).stream().filter(exact::contains).count();
+                    long found =
+                            semanticIds.get(q).stream().filter(exact::contains).count();
                     recall += found / (double) K;
                 }
                 recall /= QUERIES;
-                table.add(List.of("`semantic` recall@10 against the exact scan", String.format(Locale.ROOT, "%.3f", recall),
+                table.add(List.of(
+                        "`semantic` recall@10 against the exact scan",
+                        String.format(Locale.ROOT, "%.3f", recall),
                         recall >= 0.95 ? "≥ 0.95: met" : "≥ 0.95: MISSED"));
                 double exactP50 = Summary.quantile(exactMillis, 0.5);
                 Map<String, List<Double>> latency = new LinkedHashMap<>();
@@ -168,8 +185,11 @@ final class SearchScaleBenchmark {
                             if (r.status() != 200 || !r.json().path("degraded").isNull()) {
                                 throw new IllegalStateException("search answered " + r.status() + " " + r.body());
                             }
-                            latency.computeIfAbsent(mode, m -> new ArrayList<>()).add((System.nanoTime() - t) / 1e6);
-                            serverMillis.computeIfAbsent(mode, m -> new ArrayList<>()).add(r.json().path("tookMs").asDouble());
+                            latency.computeIfAbsent(mode, m -> new ArrayList<>())
+                                    .add((System.nanoTime() - t) / 1e6);
+                            serverMillis
+                                    .computeIfAbsent(mode, m -> new ArrayList<>())
+                                    .add(r.json().path("tookMs").asDouble());
                         }
                     }
                 }
@@ -181,42 +201,71 @@ final class SearchScaleBenchmark {
                         case "hybrid" -> p99 <= 30 ? "p99 ≤ 30 ms: met" : "p99 ≤ 30 ms: MISSED";
                         default -> "";
                     };
-                    table.add(List.of("`" + e.getKey() + "` over HTTP, cached query vector, p50 / p99",
-                            String.format(Locale.ROOT, "%.1f / %.1f ms", p50, p99), target));
+                    table.add(List.of(
+                            "`" + e.getKey() + "` over HTTP, cached query vector, p50 / p99",
+                            String.format(Locale.ROOT, "%.1f / %.1f ms", p50, p99),
+                            target));
                     List<Double> server = serverMillis.get(e.getKey());
-                    table.add(List.of("of which in the service (`tookMs`, whole milliseconds), p50 / p99",
-                            String.format(Locale.ROOT, "%.0f / %.0f ms", Summary.quantile(server, 0.5), Summary.quantile(server, 0.99)),
+                    table.add(List.of(
+                            "of which in the service (`tookMs`, whole milliseconds), p50 / p99",
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.0f / %.0f ms",
+                                    Summary.quantile(server, 0.5),
+                                    Summary.quantile(server, 0.99)),
                             "printed"));
                     if (!e.getKey().equals("keyword")) {
                         double speedup = exactP50 / p99;
-                        table.add(List.of("exact scan p50 / `" + e.getKey() + "` p99", String.format(Locale.ROOT, "%.1f×", speedup),
+                        table.add(List.of(
+                                "exact scan p50 / `" + e.getKey() + "` p99",
+                                String.format(Locale.ROOT, "%.1f×", speedup),
                                 speedup >= 10 ? "≥ 10×: met" : "≥ 10×: MISSED"));
                     }
                 }
-                table.add(List.of("exact scan of the same vectors in the benchmark JVM, one thread, p50",
-                        String.format(Locale.ROOT, "%.1f ms", exactP50), "baseline"));
-                table.add(List.of("`semantic` throughput, 8 clients, 10 s", String.format(Locale.ROOT, "%,.0f searches/s",
-                        throughput(api, 8, Duration.ofSeconds(10))), "printed"));
+                table.add(List.of(
+                        "exact scan of the same vectors in the benchmark JVM, one thread, p50",
+                        String.format(Locale.ROOT, "%.1f ms", exactP50),
+                        "baseline"));
+                table.add(List.of(
+                        "`semantic` throughput, 8 clients, 10 s",
+                        String.format(Locale.ROOT, "%,.0f searches/s", throughput(api, 8, Duration.ofSeconds(10))),
+                        "printed"));
                 List<Double> semanticFresh = new ArrayList<>();
                 List<Double> keywordFresh = new ArrayList<>();
                 for (int trial = 0; trial < 30; trial++) {
                     semanticFresh.add(vectorFreshness(database, api, random, trial));
                     keywordFresh.add(keywordFreshness(api, trial));
                 }
-                table.add(List.of("from a vector's commit (written as another node would) to `semantic` finding it, p50 / p99",
-                        String.format(Locale.ROOT, "%.0f / %.0f ms", Summary.quantile(semanticFresh, 0.5), Summary.quantile(semanticFresh, 0.99)),
+                table.add(List.of(
+                        "from a vector's commit (written as another node would) to `semantic` finding it, p50 / p99",
+                        String.format(
+                                Locale.ROOT,
+                                "%.0f / %.0f ms",
+                                Summary.quantile(semanticFresh, 0.5),
+                                Summary.quantile(semanticFresh, 0.99)),
                         Summary.quantile(semanticFresh, 0.99) <= 1000 ? "p99 ≤ 1 s: met" : "p99 ≤ 1 s: MISSED"));
-                table.add(List.of("from a save's `201` to `keyword` finding it, p50 / p99",
-                        String.format(Locale.ROOT, "%.0f / %.0f ms", Summary.quantile(keywordFresh, 0.5), Summary.quantile(keywordFresh, 0.99)),
+                table.add(List.of(
+                        "from a save's `201` to `keyword` finding it, p50 / p99",
+                        String.format(
+                                Locale.ROOT,
+                                "%.0f / %.0f ms",
+                                Summary.quantile(keywordFresh, 0.5),
+                                Summary.quantile(keywordFresh, 0.99)),
                         Summary.quantile(keywordFresh, 0.99) <= 1000 ? "p99 ≤ 1 s: met" : "p99 ≤ 1 s: MISSED"));
                 long rssLoaded = rss(node.pid());
-                table.add(List.of("resident set of the `-Xmx512m` process, indexed / after the queries",
-                        String.format(Locale.ROOT, "%,d / %,d MiB", rssIndexed >> 10, rssLoaded >> 10), "printed (heap held)"));
+                table.add(List.of(
+                        "resident set of the `-Xmx512m` process, indexed / after the queries",
+                        String.format(Locale.ROOT, "%,d / %,d MiB", rssIndexed >> 10, rssLoaded >> 10),
+                        "printed (heap held)"));
                 long stopping = System.nanoTime();
                 node.terminate();
                 boolean stopped = node.awaitExit(Duration.ofSeconds(120));
-                table.add(List.of("shutdown: SIGTERM to exit, index committed", stopped
-                        ? String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - stopping) / 1e9) : "> 120 s", "printed"));
+                table.add(List.of(
+                        "shutdown: SIGTERM to exit, index committed",
+                        stopped
+                                ? String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - stopping) / 1e9)
+                                : "> 120 s",
+                        "printed"));
                 if (!stopped) {
                     throw new IllegalStateException("the node did not stop within 120 s");
                 }
@@ -227,7 +276,9 @@ final class SearchScaleBenchmark {
             ServiceProcess again = ServiceProcess.start("search-bench-restart", settings, Path.of(""));
             try {
                 long catchUp = awaitCaughtUp(again, Duration.ofMinutes(10));
-                table.add(List.of("restart: catch-up after 10,000 changes (5,000 edited questions, 5,000 new vectors)", String.format(Locale.ROOT, "%.2f s", catchUp / 1e3),
+                table.add(List.of(
+                        "restart: catch-up after 10,000 changes (5,000 edited questions, 5,000 new vectors)",
+                        String.format(Locale.ROOT, "%.2f s", catchUp / 1e3),
                         catchUp <= 5_000 ? "≤ 5 s: met" : "≤ 5 s: MISSED"));
                 if (Files.readString(again.log()).contains("is rebuilt from the database")) {
                     throw new IllegalStateException("the restarted node rebuilt its index instead of catching up");
@@ -235,12 +286,23 @@ final class SearchScaleBenchmark {
             } finally {
                 again.close();
             }
-            notes.add(String.format(Locale.ROOT, "%,d pairs, %d dimensions in %,d topics of %d subtopics (spread %.1f, then %.1f; noise "
-                    + "whose variance falls with the axis's rank as a sentence model's does), loaded into PostgreSQL in %.0f s; the packaged service in its own process (`-Xms32m -Xmx512m`), index on local disk; %d queries "
-                    + "near random clusters, k = %d, %d rounds over HTTP on loopback after a first call that caches each "
-                    + "query's vector. Whole benchmark: %.0f s.", pairs, DIMENSIONS, TOPICS, SUBTOPICS, TOPIC_SPREAD,
-                    SUBTOPIC_SPREAD, loadSeconds, QUERIES, K,
-                    options.rounds(), (System.nanoTime() - started) / 1e9 + loadSeconds));
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "%,d pairs, %d dimensions in %,d topics of %d subtopics (spread %.1f, then %.1f; noise "
+                            + "whose variance falls with the axis's rank as a sentence model's does), loaded into PostgreSQL in %.0f s; the packaged service in its own process (`-Xms32m -Xmx512m`), index on local disk; %d queries "
+                            + "near random clusters, k = %d, %d rounds over HTTP on loopback after a first call that caches each "
+                            + "query's vector. Whole benchmark: %.0f s.",
+                    pairs,
+                    DIMENSIONS,
+                    TOPICS,
+                    SUBTOPICS,
+                    TOPIC_SPREAD,
+                    SUBTOPIC_SPREAD,
+                    loadSeconds,
+                    QUERIES,
+                    K,
+                    options.rounds(),
+                    (System.nanoTime() - started) / 1e9 + loadSeconds));
         } finally {
             provider.stop(0);
             // what was measured is reported even when a later step failed
@@ -249,8 +311,8 @@ final class SearchScaleBenchmark {
     }
 
     private static String searchPath(int q, String mode) {
-        return "/api/search?k=" + K + "&mode=" + mode + "&q=" + URLEncoder.encode("vq " + q + " w" + (q % 500) + " w" + (q % 97),
-                StandardCharsets.UTF_8);
+        return "/api/search?k=" + K + "&mode=" + mode + "&q="
+                + URLEncoder.encode("vq " + q + " w" + (q % 500) + " w" + (q % 97), StandardCharsets.UTF_8);
     }
 
     private static List<String> ids(JsonNode answer) {
@@ -380,7 +442,8 @@ final class SearchScaleBenchmark {
         try (Connection c = connect(database)) {
             c.setAutoCommit(false);
             // COPY cannot call nextval per row; the benchmark's own schema takes the numbers by default
-            c.createStatement().execute("ALTER TABLE qa_embedding ALTER COLUMN change_seq SET DEFAULT nextval('pair_change_seq')");
+            c.createStatement()
+                    .execute("ALTER TABLE qa_embedding ALTER COLUMN change_seq SET DEFAULT nextval('pair_change_seq')");
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
             int chunk = 20_000;
             for (int from = 0; from < pairs; from += chunk) {
@@ -390,25 +453,44 @@ final class SearchScaleBenchmark {
                     int cluster = random.nextInt(centroids.length);
                     vectors[i] = unit(near(centroids[cluster], random));
                     ids[i] = new UUID(random.nextLong(), random.nextLong());
-                    String question = "Cluster " + cluster + " question " + i + " about w" + random.nextInt(500) + " and w"
-                            + random.nextInt(97) + "?";
+                    String question = "Cluster " + cluster + " question " + i + " about w" + random.nextInt(500)
+                            + " and w" + random.nextInt(97) + "?";
                     String answer = "Answer " + i + " with w" + random.nextInt(5000) + ".";
                     String hash = sha256("Question: " + question + "\nAnswer: " + answer);
-                    pairRows.append(ids[i]).append('\t').append(question).append('\t').append(answer)
+                    pairRows.append(ids[i])
+                            .append('\t')
+                            .append(question)
+                            .append('\t')
+                            .append(answer)
                             .append("\t2026-12-01 00:00:00+00\t2026-12-01 00:00:00+00\n");
-                    embeddingRows.append(ids[i]).append("\tCOMPLETED\t").append(hash).append('\t').append(hash)
-                            .append("\t1\t").append(MODEL).append('\t').append(DIMENSIONS).append("\t\\\\x")
-                            .append(HexFormat.of().formatHex(bytes(vectors[i]))).append('\t').append(SETTING)
+                    embeddingRows
+                            .append(ids[i])
+                            .append("\tCOMPLETED\t")
+                            .append(hash)
+                            .append('\t')
+                            .append(hash)
+                            .append("\t1\t")
+                            .append(MODEL)
+                            .append('\t')
+                            .append(DIMENSIONS)
+                            .append("\t\\\\x")
+                            .append(HexFormat.of().formatHex(bytes(vectors[i])))
+                            .append('\t')
+                            .append(SETTING)
                             .append("\t2026-12-01 00:00:00+00\n");
                 }
-                copy.copyIn("COPY qa_pair (id, question, answer, created_at, updated_at) FROM STDIN",
+                copy.copyIn(
+                        "COPY qa_pair (id, question, answer, created_at, updated_at) FROM STDIN",
                         new StringReader(pairRows.toString()));
-                copy.copyIn("COPY qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts, model, dimensions, "
-                        + "vector, vector_setting, updated_at) FROM STDIN", new StringReader(embeddingRows.toString()));
+                copy.copyIn(
+                        "COPY qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts, model, dimensions, "
+                                + "vector, vector_setting, updated_at) FROM STDIN",
+                        new StringReader(embeddingRows.toString()));
             }
             c.createStatement().execute("ALTER TABLE qa_embedding ALTER COLUMN change_seq DROP DEFAULT");
-            c.createStatement().execute("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN (SELECT COUNT(*) FROM "
-                    + "qa_embedding WHERE status = qa_embedding_count.status) ELSE 0 END");
+            c.createStatement()
+                    .execute("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN (SELECT COUNT(*) FROM "
+                            + "qa_embedding WHERE status = qa_embedding_count.status) ELSE 0 END");
             c.commit();
         }
     }
@@ -416,8 +498,9 @@ final class SearchScaleBenchmark {
     /** Changes {@code n} pairs' questions, each with a new change number, as edits on other nodes would. */
     /** Half of the changes edit a question (the vector stays, now stale), half write a new vector (as a re-embed does). */
     private void changeRows(Map<String, String> database, int n, Random random) throws Exception {
-        try (Connection c = connect(database); PreparedStatement update = c.prepareStatement(
-                "UPDATE qa_pair SET question = question || ' (edited)' WHERE id = ?");
+        try (Connection c = connect(database);
+                PreparedStatement update =
+                        c.prepareStatement("UPDATE qa_pair SET question = question || ' (edited)' WHERE id = ?");
                 PreparedStatement bump = c.prepareStatement(
                         "UPDATE qa_embedding SET change_seq = nextval('pair_change_seq') WHERE qa_pair_id = ?");
                 PreparedStatement revector = c.prepareStatement(
@@ -443,9 +526,10 @@ final class SearchScaleBenchmark {
         }
     }
 
-    private static void insertPair(Connection c, UUID id, String question, String answer, float[] vector) throws Exception {
+    private static void insertPair(Connection c, UUID id, String question, String answer, float[] vector)
+            throws Exception {
         try (PreparedStatement pair = c.prepareStatement(
-                "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (?, ?, ?, now(), now())");
+                        "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (?, ?, ?, now(), now())");
                 PreparedStatement embedding = c.prepareStatement("""
                         INSERT INTO qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts, model, dimensions,
                                                   vector, vector_setting, updated_at, change_seq)
@@ -467,7 +551,9 @@ final class SearchScaleBenchmark {
     }
 
     private static Connection connect(Map<String, String> database) throws Exception {
-        return DriverManager.getConnection(database.get("spring.datasource.url"), database.get("spring.datasource.username"),
+        return DriverManager.getConnection(
+                database.get("spring.datasource.url"),
+                database.get("spring.datasource.username"),
                 database.get("spring.datasource.password"));
     }
 
@@ -487,15 +573,21 @@ final class SearchScaleBenchmark {
             int index = 0;
             for (JsonNode input : request.path("input")) {
                 String[] words = input.asString().split(" ");
-                float[] v = words.length > 1 && words[0].equals("vq") ? queryVectors.get(Integer.parseInt(words[1])) : null;
+                float[] v =
+                        words.length > 1 && words[0].equals("vq") ? queryVectors.get(Integer.parseInt(words[1])) : null;
                 if (v == null) {
                     v = unit(gaussian(new Random(input.asString().hashCode())));
                 }
-                data.append(index == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(index++)
-                        .append(",\"embedding\":\"").append(Base64.getEncoder().encodeToString(bytes(v))).append("\"}");
+                data.append(index == 0 ? "" : ",")
+                        .append("{\"object\":\"embedding\",\"index\":")
+                        .append(index++)
+                        .append(",\"embedding\":\"")
+                        .append(Base64.getEncoder().encodeToString(bytes(v)))
+                        .append("\"}");
             }
             byte[] body = ("{\"object\":\"list\",\"model\":\"" + MODEL + "\",\"data\":[" + data
-                    + "],\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}").getBytes(StandardCharsets.UTF_8);
+                            + "],\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}")
+                    .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -562,7 +654,8 @@ final class SearchScaleBenchmark {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

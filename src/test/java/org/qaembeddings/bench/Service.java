@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.qaembeddings.QaEmbeddingsApplication;
 import org.qaembeddings.embedding.EmbeddingService;
 import org.springframework.boot.SpringApplication;
@@ -35,8 +34,10 @@ final class Service implements AutoCloseable {
 
     private final ConfigurableApplicationContext context;
     private final String base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private Service(ConfigurableApplicationContext context) {
         this.context = context;
@@ -57,8 +58,9 @@ final class Service implements AutoCloseable {
         p.put("spring.datasource.password", System.getProperty("bench.pg.password", ""));
         p.put("spring.flyway.schemas", schema);
         if (fresh) {
-            try (var c = java.sql.DriverManager.getConnection(url, p.get("spring.datasource.username"),
-                    p.get("spring.datasource.password")); var s = c.createStatement()) {
+            try (var c = java.sql.DriverManager.getConnection(
+                            url, p.get("spring.datasource.username"), p.get("spring.datasource.password"));
+                    var s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException("PostgreSQL at " + url + " is needed for the benchmarks", e);
@@ -83,7 +85,9 @@ final class Service implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         all.putAll(properties);
-        String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        String[] args = all.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
         return new Service(new SpringApplication(QaEmbeddingsApplication.class).run(args));
     }
 
@@ -100,12 +104,15 @@ final class Service implements AutoCloseable {
      * left open (read from its health contributor, whose details HTTP shows to admin keys only).
      */
     void awaitIndexed(Duration limit) {
-        long last = jdbc().sql("SELECT COALESCE(MAX(change_seq), 0) FROM qa_embedding").query(Long.class).single();
+        long last = jdbc().sql("SELECT COALESCE(MAX(change_seq), 0) FROM qa_embedding")
+                .query(Long.class)
+                .single();
         var search = bean("search", org.springframework.boot.health.contributor.HealthIndicator.class);
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             Map<String, Object> details = search.health().getDetails();
-            if (Boolean.TRUE.equals(details.get("caughtUp")) && ((Number) details.get("changePosition")).longValue() >= last
+            if (Boolean.TRUE.equals(details.get("caughtUp"))
+                    && ((Number) details.get("changePosition")).longValue() >= last
                     && ((Number) details.get("openGaps")).intValue() == 0) {
                 return;
             }
@@ -122,7 +129,8 @@ final class Service implements AutoCloseable {
 
     /** Empties every table, counts included, between rounds. */
     void truncate() {
-        jdbc().sql("TRUNCATE qa_pair, qa_embedding, embedding_cost, embedding_cost_rollup").update();
+        jdbc().sql("TRUNCATE qa_pair, qa_embedding, embedding_cost, embedding_cost_rollup")
+                .update();
         jdbc().sql("UPDATE qa_embedding_count SET n = 0").update();
     }
 
@@ -138,14 +146,15 @@ final class Service implements AutoCloseable {
     }
 
     Response post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -185,7 +194,9 @@ final class Service implements AutoCloseable {
             }
         }
         return jdbc().sql("SELECT MAX(updated_at) FROM qa_embedding WHERE status = 'COMPLETED'")
-                .query(java.time.OffsetDateTime.class).single().toInstant();
+                .query(java.time.OffsetDateTime.class)
+                .single()
+                .toInstant();
     }
 
     /** Seconds from {@code start} (wall clock) to {@code end}. */
@@ -213,14 +224,18 @@ final class Service implements AutoCloseable {
             for (int i = 0; i < pairs.size(); i++) {
                 UUID id = UUID.randomUUID();
                 ids.add(id);
-                rows[i] = new MapSqlParameterSource().addValue("id", id).addValue("q", pairs.get(i).question())
+                rows[i] = new MapSqlParameterSource()
+                        .addValue("id", id)
+                        .addValue("q", pairs.get(i).question())
                         .addValue("a", pairs.get(i).answer())
                         .addValue("t", java.sql.Timestamp.from(now));
             }
-            jdbc.batchUpdate("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)",
+            jdbc.batchUpdate(
+                    "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)",
                     rows);
             for (int i = 0; i < pairs.size(); i++) {
-                embeddings.requestForNewPair(ids.get(i), pairs.get(i).question(), pairs.get(i).answer(), now);
+                embeddings.requestForNewPair(
+                        ids.get(i), pairs.get(i).question(), pairs.get(i).answer(), now);
             }
         });
         return Instant.now();

@@ -1,23 +1,22 @@
 package org.qaembeddings.cost;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Budgets count the spend of their own day and month, in their own zone, and nothing before. */
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.cost.rates.fake-embedding=1",
-        "embedding.cost.budget.daily-usd=0.5",
-        "embedding.cost.budget.monthly-usd=1.0",
-        "embedding.cost.budget.zone=America/New_York"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.worker-enabled=false",
+            "embedding.cost.rates.fake-embedding=1",
+            "embedding.cost.budget.daily-usd=0.5",
+            "embedding.cost.budget.monthly-usd=1.0",
+            "embedding.cost.budget.zone=America/New_York"
+        })
 class BudgetPeriodTest extends DatabaseTest {
 
     @Autowired
@@ -31,7 +30,8 @@ class BudgetPeriodTest extends DatabaseTest {
 
         costs.record("fake-embedding", null, 100, 1, Instant.parse("2026-03-11T03:40:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-11T03:45:00Z")))
-                .hasValueSatisfying(reason -> assertThat(reason).startsWith("daily budget of 0.5 USD reached")
+                .hasValueSatisfying(reason -> assertThat(reason)
+                        .startsWith("daily budget of 0.5 USD reached")
                         .contains("2026-03-10 America/New_York"));
 
         // the next day in New York begins at 04:00 UTC: calls may go on
@@ -46,7 +46,8 @@ class BudgetPeriodTest extends DatabaseTest {
 
         costs.record("fake-embedding", null, 100, 1, Instant.parse("2026-03-31T12:00:00Z"));
         assertThat(costs.budgetExhausted(Instant.parse("2026-03-31T13:00:00Z")))
-                .hasValueSatisfying(reason -> assertThat(reason).startsWith("monthly budget of 1.0 USD reached")
+                .hasValueSatisfying(reason -> assertThat(reason)
+                        .startsWith("monthly budget of 1.0 USD reached")
                         .contains("2026-03 America/New_York"));
 
         // April begins at 04:00 UTC in New York (daylight saving time)

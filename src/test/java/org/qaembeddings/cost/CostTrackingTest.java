@@ -1,14 +1,14 @@
 package org.qaembeddings.cost;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -16,32 +16,29 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Every billed provider call is recorded, priced exactly, and summed per day. */
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.cost.rates.fake-embedding=0.5"
-})
+@TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.cost.rates.fake-embedding=0.5"})
 class CostTrackingTest extends DatabaseTest {
 
     @Autowired
     CostService costs;
+
     @Autowired
     EmbeddingWorker worker;
 
     /** The stand-in bills one token per whitespace-separated word. */
     private long billedTokens() {
-        return OPENAI.allInputs().stream().mapToLong(s -> Arrays.stream(s.split("\\s+")).count()).sum();
+        return OPENAI.allInputs().stream()
+                .mapToLong(s -> Arrays.stream(s.split("\\s+")).count())
+                .sum();
     }
 
-    private record Row(String model, int tokens, int items, BigDecimal costUsd) {
-    }
+    private record Row(String model, int tokens, int items, BigDecimal costUsd) {}
 
     private java.util.List<Row> costRows() {
         return jdbc.sql("SELECT model, tokens, items, cost_usd FROM embedding_cost ORDER BY id")
-                .query((rs, n) -> new Row(rs.getString("model"), rs.getInt("tokens"), rs.getInt("items"),
-                        rs.getBigDecimal("cost_usd")))
+                .query((rs, n) -> new Row(
+                        rs.getString("model"), rs.getInt("tokens"), rs.getInt("items"), rs.getBigDecimal("cost_usd")))
                 .list();
     }
 
@@ -55,9 +52,15 @@ class CostTrackingTest extends DatabaseTest {
         assertThat(response.json().path("successful").asInt()).isEqualTo(2);
         long tokens = billedTokens();
         assertThat(tokens).isPositive();
-        assertThat(costRows()).containsExactly(new Row("fake-embedding", (int) tokens, 2,
-                new BigDecimal("0.5").multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1000))
-                        .setScale(10)));
+        assertThat(costRows())
+                .containsExactly(new Row(
+                        "fake-embedding",
+                        (int) tokens,
+                        2,
+                        new BigDecimal("0.5")
+                                .multiply(BigDecimal.valueOf(tokens))
+                                .divide(BigDecimal.valueOf(1000))
+                                .setScale(10)));
     }
 
     @Test
@@ -98,20 +101,34 @@ class CostTrackingTest extends DatabaseTest {
 
         CostReport utc = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"), ZoneOffset.UTC);
 
-        assertThat(utc.days()).containsExactly(
-                new DailyCost(LocalDate.parse("2026-05-01"), "fake-embedding", CallPurpose.DOCUMENT, 2, 300, new BigDecimal("0.1500000000")),
-                new DailyCost(LocalDate.parse("2026-05-02"), "text-embedding-3-small", CallPurpose.DOCUMENT, 2, 2_000,
-                        new BigDecimal("0.0000400000")));
+        assertThat(utc.days())
+                .containsExactly(
+                        new DailyCost(
+                                LocalDate.parse("2026-05-01"),
+                                "fake-embedding",
+                                CallPurpose.DOCUMENT,
+                                2,
+                                300,
+                                new BigDecimal("0.1500000000")),
+                        new DailyCost(
+                                LocalDate.parse("2026-05-02"),
+                                "text-embedding-3-small",
+                                CallPurpose.DOCUMENT,
+                                2,
+                                2_000,
+                                new BigDecimal("0.0000400000")));
         assertThat(utc.total()).isEqualTo(new CostReport.Total(4, 2_300, new BigDecimal("0.1500400000")));
 
         // in Tokyo (UTC+9) the 23:30 UTC call falls on the next day
-        CostReport tokyo = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"),
-                ZoneId.of("Asia/Tokyo"));
-        assertThat(tokyo.days()).extracting(DailyCost::day, DailyCost::model, DailyCost::calls, DailyCost::tokens)
+        CostReport tokyo =
+                costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"), ZoneId.of("Asia/Tokyo"));
+        assertThat(tokyo.days())
+                .extracting(DailyCost::day, DailyCost::model, DailyCost::calls, DailyCost::tokens)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-01"), "fake-embedding", 1L, 100L),
                         org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), "fake-embedding", 1L, 200L),
-                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), "text-embedding-3-small", 2L, 2_000L));
+                        org.assertj.core.groups.Tuple.tuple(
+                                LocalDate.parse("2026-05-02"), "text-embedding-3-small", 2L, 2_000L));
     }
 
     @Test
@@ -120,12 +137,14 @@ class CostTrackingTest extends DatabaseTest {
         costs.record("fake-embedding", null, 10, 1, Instant.parse("2026-05-01T18:14:59Z"));
         costs.record("fake-embedding", null, 20, 1, Instant.parse("2026-05-01T18:15:00Z"));
 
-        CostReport report = costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"),
-                ZoneId.of("Asia/Kathmandu"));
+        CostReport report =
+                costs.report(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-02"), ZoneId.of("Asia/Kathmandu"));
 
-        assertThat(report.days()).extracting(DailyCost::day, DailyCost::tokens).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-01"), 10L),
-                org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), 20L));
+        assertThat(report.days())
+                .extracting(DailyCost::day, DailyCost::tokens)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-01"), 10L),
+                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), 20L));
     }
 
     @Test
@@ -150,7 +169,10 @@ class CostTrackingTest extends DatabaseTest {
 
         costs.record("fake-embedding", null, 1, 1, Instant.parse("2026-05-20T10:00:00Z"));
         Api.Response tiny = api.get("/api/embeddings/costs?from=2026-05-20&to=2026-05-20");
-        assertThat(tiny.body()).as("plain decimals, no exponent").contains("\"costUsd\":0.0005000000").doesNotContain("E-");
+        assertThat(tiny.body())
+                .as("plain decimals, no exponent")
+                .contains("\"costUsd\":0.0005000000")
+                .doesNotContain("E-");
 
         Api.Response defaults = api.get("/api/embeddings/costs");
         assertThat(defaults.status()).isEqualTo(200);
@@ -159,8 +181,13 @@ class CostTrackingTest extends DatabaseTest {
 
     @Test
     void costEndpointRejectsBadRanges() {
-        for (String query : new String[] {"?zone=Mars/Olympus", "?from=2026-05-03&to=2026-05-01", "?from=yesterday",
-                "?from=2025-01-01&to=2026-05-01", "?to=2026-13-01"}) {
+        for (String query : new String[] {
+            "?zone=Mars/Olympus",
+            "?from=2026-05-03&to=2026-05-01",
+            "?from=yesterday",
+            "?from=2025-01-01&to=2026-05-01",
+            "?to=2026-13-01"
+        }) {
             Api.Response response = api.get("/api/embeddings/costs" + query);
             assertThat(response.status()).as(query).isEqualTo(400);
             assertThat(response.header("Content-Type")).as(query).startsWith("application/problem+json");

@@ -1,10 +1,9 @@
 package org.qaembeddings.embedding;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
@@ -24,7 +23,8 @@ class BackoffTest {
     void delayIsBetweenTheBaseAndTheCeiling() {
         for (int attempts = 1; attempts <= 12; attempts++) {
             assertThat(backoff.delay(attempts, 0.0)).isEqualTo(Duration.ofSeconds(2));
-            assertThat(backoff.delay(attempts, 0.999_999)).isLessThanOrEqualTo(backoff.ceiling(attempts))
+            assertThat(backoff.delay(attempts, 0.999_999))
+                    .isLessThanOrEqualTo(backoff.ceiling(attempts))
                     .isGreaterThan(backoff.ceiling(attempts).minusMillis(2));
         }
         assertThat(backoff.delay(3, 0.5)).isEqualTo(Duration.ofSeconds(5));

@@ -1,11 +1,12 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
@@ -14,18 +15,16 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * {@code batchGenerate} and {@code POST /api/embeddings/batch}. The background worker
  * is off, so only the batch call embeds anything; the provider is the OpenAI stand-in on loopback.
  */
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.openai.max-input-tokens=200",
-        "embedding.openai.max-request-tokens=2000"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.worker-enabled=false",
+            "embedding.openai.max-input-tokens=200",
+            "embedding.openai.max-request-tokens=2000"
+        })
 class BatchEmbeddingTest extends DatabaseTest {
 
     private static final EmbeddingText TEXT = new EmbeddingText(EmbeddingText.DEFAULT_TEMPLATE);
@@ -48,7 +47,8 @@ class BatchEmbeddingTest extends DatabaseTest {
     }
 
     private static String batchJson(List<?> ids) {
-        return "{\"qaPairIds\": [" + String.join(",", ids.stream().map(id -> "\"" + id + "\"").toList()) + "]}";
+        return "{\"qaPairIds\": ["
+                + String.join(",", ids.stream().map(id -> "\"" + id + "\"").toList()) + "]}";
     }
 
     private static float[] floats(JsonNode vector) {
@@ -70,13 +70,15 @@ class BatchEmbeddingTest extends DatabaseTest {
         assertThat(response.json().path("successful").asInt()).isEqualTo(3);
         assertThat(response.json().path("failed").asInt()).isZero();
         assertThat(response.json().path("errors")).isEmpty();
-        assertThat(OPENAI.requests()).as("one provider call for the whole batch").hasSize(1);
+        assertThat(OPENAI.requests())
+                .as("one provider call for the whole batch")
+                .hasSize(1);
         for (int i = 0; i < 3; i++) {
             JsonNode e = embedding(ids.get(i));
             assertThat(e.path("status").asString()).isEqualTo("COMPLETED");
             assertThat(floats(e.path("vector")))
-                    .containsExactly(FakeOpenAiServer.vectorFor(TEXT.render("What is batch " + i + "?", "Answer " + i + "."),
-                            DIMENSIONS));
+                    .containsExactly(FakeOpenAiServer.vectorFor(
+                            TEXT.render("What is batch " + i + "?", "Answer " + i + "."), DIMENSIONS));
         }
     }
 
@@ -135,10 +137,13 @@ class BatchEmbeddingTest extends DatabaseTest {
         assertThat(OPENAI.requests().size()).isBetween(3, 1 + 2 * 2 * 4);
         List<String> embeddedGoodInputs = OPENAI.requests().stream()
                 .filter(r -> r.inputs().stream().noneMatch(s -> s.contains("POISON")))
-                .flatMap(r -> r.inputs().stream()).toList();
+                .flatMap(r -> r.inputs().stream())
+                .toList();
         assertThat(embeddedGoodInputs).hasSize(10).doesNotHaveDuplicates();
-        String kind = jdbc.sql("SELECT error_kind FROM qa_embedding WHERE qa_pair_id = :id").param("id", poisonA)
-                .query(String.class).single();
+        String kind = jdbc.sql("SELECT error_kind FROM qa_embedding WHERE qa_pair_id = :id")
+                .param("id", poisonA)
+                .query(String.class)
+                .single();
         assertThat(kind).isEqualTo("PERMANENT");
     }
 
@@ -150,15 +155,17 @@ class BatchEmbeddingTest extends DatabaseTest {
         UUID unknown = UUID.randomUUID();
 
         // already embedded, two new ones (one named twice), and one nobody knows
-        Api.Response response = api.post("/api/embeddings/batch",
-                batchJson(List.of(ids.get(0), ids.get(1), ids.get(2), ids.get(1), unknown)));
+        Api.Response response = api.post(
+                "/api/embeddings/batch", batchJson(List.of(ids.get(0), ids.get(1), ids.get(2), ids.get(1), unknown)));
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().path("successful").asInt()).isEqualTo(3);
         assertThat(response.json().path("failed").asInt()).isEqualTo(1);
         assertThat(response.json().path("errors").get(0).asString()).isEqualTo(unknown + ": no QA pair with this id");
-        assertThat(OPENAI.allInputs()).as("the completed pair is not embedded again, the duplicate only once")
-                .hasSize(2).doesNotHaveDuplicates();
+        assertThat(OPENAI.allInputs())
+                .as("the completed pair is not embedded again, the duplicate only once")
+                .hasSize(2)
+                .doesNotHaveDuplicates();
     }
 
     @Test
@@ -179,7 +186,8 @@ class BatchEmbeddingTest extends DatabaseTest {
     @Test
     void permanentErrorThatIsNotAboutTheInputIsNotSplit() {
         List<UUID> ids = createPairs(6, "Unauthorized");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401,
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(
+                401,
                 "{\"error\": {\"message\": \"Incorrect API key provided\", \"type\": \"invalid_request_error\"}}"));
 
         BatchResult result = embeddings.batchGenerate(ids);
@@ -195,19 +203,26 @@ class BatchEmbeddingTest extends DatabaseTest {
         List<UUID> ids = createPairs(2, "Fails at the write");
         // the provider answers, and meanwhile the table starts refusing finished rows: the write fails
         OPENAI.behave(request -> {
-            jdbc.sql("ALTER TABLE qa_embedding ADD CONSTRAINT test_no_completed CHECK (status <> 'COMPLETED')").update();
+            jdbc.sql("ALTER TABLE qa_embedding ADD CONSTRAINT test_no_completed CHECK (status <> 'COMPLETED')")
+                    .update();
             return OPENAI.vectors(request);
         });
         try {
             Api.Response response = api.post("/api/embeddings/batch", batchJson(ids));
 
             Api.assertProblem(response, 500);
-            assertThat(response.json().path("detail").asString()).contains("after it began").contains("billed")
+            assertThat(response.json().path("detail").asString())
+                    .contains("after it began")
+                    .contains("billed")
                     .doesNotContain("nothing was changed");
         } finally {
-            jdbc.sql("ALTER TABLE qa_embedding DROP CONSTRAINT test_no_completed").update();
+            jdbc.sql("ALTER TABLE qa_embedding DROP CONSTRAINT test_no_completed")
+                    .update();
         }
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single()).as("the call was billed")
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_cost")
+                        .query(Long.class)
+                        .single())
+                .as("the call was billed")
                 .isEqualTo(1);
         for (UUID id : ids) {
             JsonNode e = embedding(id);
@@ -218,12 +233,18 @@ class BatchEmbeddingTest extends DatabaseTest {
 
     @Test
     void batchRejectsMalformedRequests() {
-        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [\"not-a-uuid\"]}").status()).isEqualTo(400);
+        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [\"not-a-uuid\"]}")
+                        .status())
+                .isEqualTo(400);
         // well-formed JSON that fails validation is a 422, as for QA pairs
-        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": null}").status()).isEqualTo(422);
-        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [null]}").status()).isEqualTo(422);
+        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": null}").status())
+                .isEqualTo(422);
+        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [null]}").status())
+                .isEqualTo(422);
         assertThat(api.post("/api/embeddings/batch", "{}").status()).isEqualTo(422);
-        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [], \"status\": \"COMPLETED\"}").status()).isEqualTo(400);
+        assertThat(api.post("/api/embeddings/batch", "{\"qaPairIds\": [], \"status\": \"COMPLETED\"}")
+                        .status())
+                .isEqualTo(400);
         Api.Response empty = api.post("/api/embeddings/batch", "{\"qaPairIds\": []}");
         assertThat(empty.status()).isEqualTo(200);
         assertThat(empty.json().path("successful").asInt()).isZero();

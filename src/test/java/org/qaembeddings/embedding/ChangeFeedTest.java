@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -7,13 +9,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The change feed a search index follows: numbers are taken in one order and committed in
@@ -24,6 +22,7 @@ class ChangeFeedTest extends ClockDrivenTest {
 
     @Autowired
     ChangeFeed feed;
+
     @Autowired
     ChangeHorizon horizon;
 
@@ -35,15 +34,19 @@ class ChangeFeedTest extends ClockDrivenTest {
     private UUID insertUncounted(String question) {
         UUID id = UUID.randomUUID();
         jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
-                .param("id", id).param("q", question).param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
+                .param("id", id)
+                .param("q", question)
+                .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
                 .update();
         horizon.enlist();
         jdbc.sql("""
                 INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts,
                                           updated_at, change_seq)
                 VALUES (:id, 'PENDING', :hash, :t, :t, 0, :t, nextval('pair_change_seq'))""")
-                .param("id", id).param("hash", "0".repeat(64))
-                .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant())).update();
+                .param("id", id)
+                .param("hash", "0".repeat(64))
+                .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
+                .update();
         return id;
     }
 
@@ -79,13 +82,17 @@ class ChangeFeedTest extends ClockDrivenTest {
             assertThat(first.next().gaps()).as("the held number is a gap").hasSize(1);
             ChangeFeed.Batch again = readAll(first.next());
             assertThat(again.changes()).isEmpty();
-            assertThat(again.next().gaps()).as("kept while its transaction runs").isEqualTo(first.next().gaps());
+            assertThat(again.next().gaps())
+                    .as("kept while its transaction runs")
+                    .isEqualTo(first.next().gaps());
 
             release.countDown();
             UUID late = held.get(20, TimeUnit.SECONDS);
             ChangeFeed.Batch after = readAll(again.next());
             assertThat(ids(after)).as("the late commit is read").containsExactly(late);
-            assertThat(readAll(after.next()).next().gaps()).as("and its gap closed").isEmpty();
+            assertThat(readAll(after.next()).next().gaps())
+                    .as("and its gap closed")
+                    .isEmpty();
         } finally {
             release.countDown();
             writer.shutdownNow();
@@ -115,7 +122,9 @@ class ChangeFeedTest extends ClockDrivenTest {
             rolledBack.get(20, TimeUnit.SECONDS);
             ChangeFeed.Batch after = readAll(first.next());
             assertThat(after.changes()).isEmpty();
-            assertThat(after.next().gaps()).as("no transaction can hold it any more").isEmpty();
+            assertThat(after.next().gaps())
+                    .as("no transaction can hold it any more")
+                    .isEmpty();
             assertThat(after.next().read()).isEqualTo(first.next().read());
         } finally {
             release.countDown();
@@ -143,13 +152,17 @@ class ChangeFeedTest extends ClockDrivenTest {
         });
 
         transactions.executeWithoutResult(tx -> {
-            jdbc.sql("UPDATE qa_pair SET question = 'Fed?' WHERE id = :id").param("id", id).update();
+            jdbc.sql("UPDATE qa_pair SET question = 'Fed?' WHERE id = :id")
+                    .param("id", id)
+                    .update();
             service.requestIfTextChanged(id, "Fed?", "a", clock.instant());
         });
         ChangeFeed.Batch edited = readAll(embedded.next());
         assertThat(edited.changes()).singleElement().satisfies(c -> {
             assertThat(c.question()).isEqualTo("Fed?");
-            assertThat(c.vector()).as("the last vector stays until the new one is written").hasSize(DIMENSIONS);
+            assertThat(c.vector())
+                    .as("the last vector stays until the new one is written")
+                    .hasSize(DIMENSIONS);
             assertThat(c.vectorCurrent()).isFalse();
         });
 
@@ -167,10 +180,11 @@ class ChangeFeedTest extends ClockDrivenTest {
 
     @Test
     void aPositionSurvivesItsTextForm() {
-        ChangeFeed.Position position = new ChangeFeed.Position(1234, List.of(new ChangeFeed.Gap(10, 12, 99),
-                new ChangeFeed.Gap(1200, 1200, Long.MAX_VALUE)));
+        ChangeFeed.Position position = new ChangeFeed.Position(
+                1234, List.of(new ChangeFeed.Gap(10, 12, 99), new ChangeFeed.Gap(1200, 1200, Long.MAX_VALUE)));
         assertThat(ChangeFeed.Position.decode(position.encode())).isEqualTo(position);
-        assertThat(ChangeFeed.Position.decode(ChangeFeed.Position.START.encode())).isEqualTo(ChangeFeed.Position.START);
+        assertThat(ChangeFeed.Position.decode(ChangeFeed.Position.START.encode()))
+                .isEqualTo(ChangeFeed.Position.START);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

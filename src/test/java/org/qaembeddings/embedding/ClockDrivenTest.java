@@ -1,5 +1,6 @@
 package org.qaembeddings.embedding;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,10 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
-
 import org.qaembeddings.cost.CostService;
 import org.qaembeddings.provider.EmbeddingProvider;
 import org.qaembeddings.support.DatabaseTest;
@@ -33,20 +31,28 @@ abstract class ClockDrivenTest extends DatabaseTest {
 
     @Autowired
     EmbeddingRepository repository;
+
     @Autowired
     EmbeddingCounts counts;
+
     @Autowired
     EmbeddingReads reads;
+
     @Autowired
     EmbeddingProvider provider;
+
     @Autowired
     TransactionTemplate transactions;
+
     @Autowired
     EmbeddingProperties properties;
+
     @Autowired
     CostService costs;
+
     @Autowired
     ApplicationEventPublisher events;
+
     @Autowired
     SwitchRepository switches;
 
@@ -85,8 +91,11 @@ abstract class ClockDrivenTest extends DatabaseTest {
         UUID id = UUID.randomUUID();
         transactions.executeWithoutResult(tx -> {
             jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)")
-                    .param("id", id).param("q", question).param("a", answer)
-                    .param("t", Timestamps.toDb(clock.instant())).update();
+                    .param("id", id)
+                    .param("q", question)
+                    .param("a", answer)
+                    .param("t", Timestamps.toDb(clock.instant()))
+                    .update();
             service.requestForNewPair(id, question, answer, clock.instant());
         });
         return id;

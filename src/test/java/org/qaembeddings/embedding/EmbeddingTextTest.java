@@ -1,9 +1,9 @@
 package org.qaembeddings.embedding;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class EmbeddingTextTest {
 
@@ -22,7 +22,10 @@ class EmbeddingTextTest {
     @Test
     void hashFollowsTheRenderedText() {
         EmbeddingText text = new EmbeddingText(EmbeddingText.DEFAULT_TEMPLATE);
-        assertThat(text.hash("q", "a")).hasSize(64).isEqualTo(text.hash("q", "a")).isNotEqualTo(text.hash("q", "b"));
+        assertThat(text.hash("q", "a"))
+                .hasSize(64)
+                .isEqualTo(text.hash("q", "a"))
+                .isNotEqualTo(text.hash("q", "b"));
         assertThat(text.hash("q", "a")).isNotEqualTo(new EmbeddingText("{answer} {question}").hash("q", "a"));
     }
 

@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -7,16 +9,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.TestDatabase;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The worker driven by hand, one {@code pollOnce()} at a time, on a clock the test moves: no
@@ -45,14 +43,19 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
     private void updatePair(UUID id, String question, String answer) {
         transactions.executeWithoutResult(tx -> {
             jdbc.sql("UPDATE qa_pair SET question = :q, answer = :a WHERE id = :id")
-                    .param("id", id).param("q", question).param("a", answer).update();
+                    .param("id", id)
+                    .param("q", question)
+                    .param("a", answer)
+                    .update();
             service.requestIfTextChanged(id, question, answer, clock.instant());
         });
     }
 
     private String status(UUID id) {
-        return jdbc.sql("SELECT status FROM qa_embedding WHERE qa_pair_id = :id").param("id", id)
-                .query(String.class).single();
+        return jdbc.sql("SELECT status FROM qa_embedding WHERE qa_pair_id = :id")
+                .param("id", id)
+                .query(String.class)
+                .single();
     }
 
     private float[] storedVector(UUID id) {
@@ -113,7 +116,8 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         assertThat(storedVector(id)).isNull();
         assertThat(worker().pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
-        assertThat(storedVector(id)).containsExactly(FakeOpenAiServer.vectorFor(text("Version two?", "two"), DIMENSIONS));
+        assertThat(storedVector(id))
+                .containsExactly(FakeOpenAiServer.vectorFor(text("Version two?", "two"), DIMENSIONS));
     }
 
     @Test
@@ -138,8 +142,7 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         }
 
         assertThat(OPENAI.allInputs()).hasSize(100).doesNotHaveDuplicates();
-        assertThat(rowsWithStatus("COMPLETED"))
-                .isEqualTo(100);
+        assertThat(rowsWithStatus("COMPLETED")).isEqualTo(100);
         if (TestDatabase.isPostgres()) {
             // on PostgreSQL the two claims ran side by side and split the rows between them
             assertThat(claimedTogether).isEqualTo(100);
@@ -151,7 +154,8 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
     void expiredLeaseIsClaimedAgain() {
         UUID id = insertPair("Crashed worker?", "its lease runs out");
         // a worker claims the row and dies before answering: nothing but the lease is left
-        transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
+        transactions.executeWithoutResult(
+                tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
         assertThat(status(id)).isEqualTo("PROCESSING");
 
         clock.advance(Duration.ofSeconds(29));
@@ -160,7 +164,8 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(worker().pollOnce()).isEqualTo(1);
         assertThat(status(id)).isEqualTo("COMPLETED");
-        assertThat(reads.findDetail(id).orElseThrow().attempts()).as("the call lost to the crash is not charged")
+        assertThat(reads.findDetail(id).orElseThrow().attempts())
+                .as("the call lost to the crash is not charged")
                 .isEqualTo(1);
     }
 
@@ -169,11 +174,13 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
         UUID id = insertPair("Kills its worker?", "every time");
         for (int lost = 0; lost < 3; lost++) {
             // a worker claims it and dies mid-call; the next poll past the lease takes it over
-            transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
+            transactions.executeWithoutResult(
+                    tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
             clock.advance(Duration.ofSeconds(30));
         }
         assertThat(status(id)).as("three lost leases with max-retries 3").isEqualTo("PROCESSING");
-        transactions.executeWithoutResult(tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
+        transactions.executeWithoutResult(
+                tx -> repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 50, 3));
 
         EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
         assertThat(detail.status()).isEqualTo(EmbeddingStatus.FAILED);
@@ -186,17 +193,22 @@ class EmbeddingWorkerTest extends ClockDrivenTest {
     @Test
     void aRefusedKeyPausesTheNodeAndFailsNoRow() {
         UUID id = insertPair("Bad key?", "a");
-        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(401,
-                "{\"error\":{\"message\":\"Incorrect API key provided: sk-test-secret-key-0123456789\"}}"));
+        OPENAI.behave(request -> FakeOpenAiServer.Reply.json(
+                401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-test-secret-key-0123456789\"}}"));
 
         assertThat(worker.pollOnce()).isEqualTo(1);
 
         EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
-        assertThat(detail.status()).as("a key every request fails with is not the row's fault").isEqualTo(EmbeddingStatus.PENDING);
+        assertThat(detail.status())
+                .as("a key every request fails with is not the row's fault")
+                .isEqualTo(EmbeddingStatus.PENDING);
         assertThat(detail.attempts()).isZero();
         assertThat(detail.lastError()).contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
         String paused = service.getHealthStats().pausedReason();
-        assertThat(paused).contains("configuration error").contains("HTTP 401").doesNotContain("sk-test-secret-key-0123456789");
+        assertThat(paused)
+                .contains("configuration error")
+                .contains("HTTP 401")
+                .doesNotContain("sk-test-secret-key-0123456789");
         // no call until the probe is due (2 s with u = 0.5 and the default base delay)
         assertThat(worker.pollOnce()).isZero();
         assertThat(OPENAI.requests()).hasSize(1);

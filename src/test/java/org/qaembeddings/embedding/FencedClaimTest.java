@@ -1,5 +1,8 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -8,14 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A worker whose lease ran out mid-call (a GC pause, a slow provider) must not write rows another
@@ -62,7 +61,9 @@ class FencedClaimTest extends ClockDrivenTest {
             assertThat(lateCall.get(20, TimeUnit.SECONDS)).isEqualTo(2);
             for (UUID id : ids) {
                 EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
-                assertThat(detail.status()).as("the late answer changed nothing").isEqualTo(EmbeddingStatus.PROCESSING);
+                assertThat(detail.status())
+                        .as("the late answer changed nothing")
+                        .isEqualTo(EmbeddingStatus.PROCESSING);
                 assertThat(detail.lastError()).isNull();
                 assertThat(detail.vector()).isNull();
             }
@@ -76,7 +77,8 @@ class FencedClaimTest extends ClockDrivenTest {
         for (UUID id : ids) {
             EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
             assertThat(detail.status()).as("the second claim's result stands").isEqualTo(EmbeddingStatus.COMPLETED);
-            assertThat(detail.attempts()).as("the call lost with the first lease is not charged")
+            assertThat(detail.attempts())
+                    .as("the call lost with the first lease is not charged")
                     .isEqualTo(1);
         }
     }

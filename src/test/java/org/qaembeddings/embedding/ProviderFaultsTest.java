@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -11,18 +13,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.provider.Float32;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A provider that misbehaves in every way a real one has: rate limits with Retry-After, 500 and
@@ -32,28 +30,39 @@ import static org.assertj.core.api.Assertions.assertThat;
  * more than max-retries times, and once healed every row that may still be retried completes with
  * no operator.
  */
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.batch-size=5",
-        "embedding.max-retries=8",
-        "embedding.retry.base-delay=1s",
-        "embedding.retry.max-delay=8s",
-        "embedding.circuit.open-for=2s",
-        "embedding.circuit.max-open-for=20s",
-        "embedding.openai.timeout=200ms"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.worker-enabled=false",
+            "embedding.batch-size=5",
+            "embedding.max-retries=8",
+            "embedding.retry.base-delay=1s",
+            "embedding.retry.max-delay=8s",
+            "embedding.circuit.open-for=2s",
+            "embedding.circuit.max-open-for=20s",
+            "embedding.openai.timeout=200ms"
+        })
 class ProviderFaultsTest extends ClockDrivenTest {
 
     private static final long SEED = 5;
     private static final int PAIRS = 200;
     private static final Duration RETRY_AFTER = Duration.ofSeconds(3);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final List<String> KINDS = List.of("ok", "ok", "ok", "429", "500", "503", "timeout", "slow-body",
-            "malformed", "wrong-count", "nan", "wrong-dimension");
+    private static final List<String> KINDS = List.of(
+            "ok",
+            "ok",
+            "ok",
+            "429",
+            "500",
+            "503",
+            "timeout",
+            "slow-body",
+            "malformed",
+            "wrong-count",
+            "nan",
+            "wrong-dimension");
 
     /** One provider request: when it arrived and what it was answered. */
-    private record Call(Instant at, String kind) {
-    }
+    private record Call(Instant at, String kind) {}
 
     List<Call> calls;
 
@@ -65,12 +74,16 @@ class ProviderFaultsTest extends ClockDrivenTest {
     private FakeOpenAiServer.Reply chaos(FakeOpenAiServer.Request request, String kind) {
         FakeOpenAiServer.Reply good = OPENAI.vectors(request);
         return switch (kind) {
-            case "429" -> FakeOpenAiServer.Reply.json(429, "{\"error\":{\"message\":\"Rate limit reached\"}}")
-                    .withHeader("Retry-After", Long.toString(RETRY_AFTER.toSeconds()));
-            case "500", "503" -> FakeOpenAiServer.Reply.json(Integer.parseInt(kind), "{\"error\":{\"message\":\"overloaded\"}}");
+            case "429" ->
+                FakeOpenAiServer.Reply.json(429, "{\"error\":{\"message\":\"Rate limit reached\"}}")
+                        .withHeader("Retry-After", Long.toString(RETRY_AFTER.toSeconds()));
+            case "500", "503" ->
+                FakeOpenAiServer.Reply.json(Integer.parseInt(kind), "{\"error\":{\"message\":\"overloaded\"}}");
             case "timeout" -> good.after(Duration.ofMillis(400));
             case "slow-body" -> good.withSlowBody(Duration.ofMillis(400));
-            case "malformed" -> FakeOpenAiServer.Reply.json(200, good.body().substring(0, good.body().length() / 2));
+            case "malformed" ->
+                FakeOpenAiServer.Reply.json(
+                        200, good.body().substring(0, good.body().length() / 2));
             case "wrong-count" -> {
                 ObjectNode root = (ObjectNode) JSON.readTree(good.body());
                 ((ArrayNode) root.path("data")).remove(0);
@@ -134,7 +147,8 @@ class ProviderFaultsTest extends ClockDrivenTest {
         // no call before a Retry-After has passed (the calls are sequential: one poll at a time)
         for (int i = 0; i + 1 < calls.size(); i++) {
             if (calls.get(i).kind().equals("429")) {
-                assertThat(calls.get(i + 1).at()).as("call after the 429 at " + calls.get(i).at())
+                assertThat(calls.get(i + 1).at())
+                        .as("call after the 429 at " + calls.get(i).at())
                         .isAfterOrEqualTo(calls.get(i).at().plus(RETRY_AFTER));
             }
         }
@@ -149,8 +163,11 @@ class ProviderFaultsTest extends ClockDrivenTest {
             assertThat(attempts).as("attempts of " + row.get("question")).isLessThanOrEqualTo(properties.maxRetries());
             if ("COMPLETED".equals(row.get("status"))) {
                 completed++;
-                float[] expected = FakeOpenAiServer.vectorFor("Question: " + row.get("question") + "\nAnswer: a", DIMENSIONS);
-                assertThat(Float32.decode((byte[]) row.get("vector"))).as("vector of " + row.get("question")).containsExactly(expected);
+                float[] expected =
+                        FakeOpenAiServer.vectorFor("Question: " + row.get("question") + "\nAnswer: a", DIMENSIONS);
+                assertThat(Float32.decode((byte[]) row.get("vector")))
+                        .as("vector of " + row.get("question"))
+                        .containsExactly(expected);
             } else if ("FAILED".equals(row.get("status"))
                     && ("PERMANENT".equals(row.get("error_kind")) || attempts >= properties.maxRetries())) {
                 deadLetters++;
@@ -163,6 +180,8 @@ class ProviderFaultsTest extends ClockDrivenTest {
         // a fault drawn at random is the provider's, not a row's: the probe beside a garbled call is
         // answered as often as not, so a row is charged only when faults hit it alone again and again
         assertThat(completed).isGreaterThanOrEqualTo(PAIRS * 95 / 100);
-        assertThat(completed + deadLetters).as("every pair embedded or a dead letter").isEqualTo(PAIRS);
+        assertThat(completed + deadLetters)
+                .as("every pair embedded or a dead letter")
+                .isEqualTo(PAIRS);
     }
 }

@@ -1,14 +1,12 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
-import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.FakeOpenAiServer.Reply;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An outage of the provider is its condition, not the rows': ten minutes of test time in which it
@@ -16,10 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every second. The node pauses on a growing backoff, so the outage costs a few calls a minute;
  * no row is charged an attempt, none becomes a dead letter, and all complete once it is back.
  */
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.openai.timeout=1s"
-})
+@TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.openai.timeout=1s"})
 class ProviderOutageTest extends ClockDrivenTest {
 
     private static final int PAIRS = 1_000;
@@ -45,11 +40,15 @@ class ProviderOutageTest extends ClockDrivenTest {
         runFor(Duration.ofMinutes(10), Duration.ofSeconds(1));
 
         int duringOutage = requestTimes.size();
-        assertThat(duringOutage).as("calls in the 10-minute outage (a few a minute, not one per row or poll)")
+        assertThat(duringOutage)
+                .as("calls in the 10-minute outage (a few a minute, not one per row or poll)")
                 .isBetween(3, 20);
         assertThat(rowsWithStatus("FAILED")).isZero();
-        assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding").query(Integer.class).single())
-                .as("no attempt charged for the outage").isZero();
+        assertThat(jdbc.sql("SELECT SUM(attempts) FROM qa_embedding")
+                        .query(Integer.class)
+                        .single())
+                .as("no attempt charged for the outage")
+                .isZero();
         assertThat(service.getHealthStats().pausedReason()).isNotNull();
         assertThat(clock.instant()).isEqualTo(end);
 
@@ -60,8 +59,11 @@ class ProviderOutageTest extends ClockDrivenTest {
 
         assertThat(rowsWithStatus("COMPLETED")).isEqualTo(PAIRS);
         assertThat(rowsWithStatus("FAILED")).as("dead letters").isZero();
-        assertThat(jdbc.sql("SELECT MAX(attempts) FROM qa_embedding").query(Integer.class).single())
-                .as("each row charged only the call that embedded it").isEqualTo(1);
+        assertThat(jdbc.sql("SELECT MAX(attempts) FROM qa_embedding")
+                        .query(Integer.class)
+                        .single())
+                .as("each row charged only the call that embedded it")
+                .isEqualTo(1);
         assertThat(service.getHealthStats().pausedReason()).isNull();
     }
 }

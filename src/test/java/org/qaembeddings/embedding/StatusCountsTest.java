@@ -1,5 +1,7 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,16 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.MutableClock;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The health figures come from per-status counts kept beside the rows. Whatever happens to the
@@ -44,10 +42,15 @@ class StatusCountsTest extends ClockDrivenTest {
 
     private Map<EmbeddingStatus, Long> reported() {
         EmbeddingHealthStats stats = embeddings.getHealthStats();
-        return Map.of(EmbeddingStatus.PENDING, stats.pendingCount() - stats.processingCount(),
-                EmbeddingStatus.PROCESSING, stats.processingCount(),
-                EmbeddingStatus.COMPLETED, stats.completedCount(),
-                EmbeddingStatus.FAILED, stats.failedCount());
+        return Map.of(
+                EmbeddingStatus.PENDING,
+                stats.pendingCount() - stats.processingCount(),
+                EmbeddingStatus.PROCESSING,
+                stats.processingCount(),
+                EmbeddingStatus.COMPLETED,
+                stats.completedCount(),
+                EmbeddingStatus.FAILED,
+                stats.failedCount());
     }
 
     @Test
@@ -71,14 +74,21 @@ class StatusCountsTest extends ClockDrivenTest {
             String someone = ids.get(random.nextInt(ids.size()));
             switch (random.nextInt(5)) {
                 case 0 -> api.put("/api/qa-pairs/" + someone, Api.pairJson("Changed " + round + "?", "New answer"));
-                case 1 -> api.put("/api/qa-pairs/" + someone, api.get("/api/qa-pairs/" + someone).body()
-                        .replaceAll("\\{.*\"question\":(\"[^\"]*\").*\"answer\":(\"[^\"]*\").*", "{\"question\":$1,\"answer\":$2}"));
+                case 1 ->
+                    api.put(
+                            "/api/qa-pairs/" + someone,
+                            api.get("/api/qa-pairs/" + someone)
+                                    .body()
+                                    .replaceAll(
+                                            "\\{.*\"question\":(\"[^\"]*\").*\"answer\":(\"[^\"]*\").*",
+                                            "{\"question\":$1,\"answer\":$2}"));
                 case 2 -> {
                     api.delete("/api/qa-pairs/" + someone);
                     ids.remove(someone);
                 }
-                case 3 -> transactions.executeWithoutResult(tx ->
-                        repository.claimDue(clock.instant(), clock.instant().plusSeconds(30), 2, 3)); // a worker dies
+                case 3 ->
+                    transactions.executeWithoutResult(tx -> repository.claimDue(
+                            clock.instant(), clock.instant().plusSeconds(30), 2, 3)); // a worker dies
                 default -> embeddings.batchGenerate(List.of(UUID.fromString(someone)));
             }
             worker.pollOnce();
@@ -98,7 +108,8 @@ class StatusCountsTest extends ClockDrivenTest {
         api.create("Counted?", "yes");
         api.create("Counted too?", "yes");
         // an operator's hand edit: the rows move, the counts do not
-        jdbc.sql("UPDATE qa_embedding SET status = 'FAILED', error_kind = 'PERMANENT'").update();
+        jdbc.sql("UPDATE qa_embedding SET status = 'FAILED', error_kind = 'PERMANENT'")
+                .update();
         assertThat(reported()).isNotEqualTo(actual());
 
         embeddings.reconcileCounts();

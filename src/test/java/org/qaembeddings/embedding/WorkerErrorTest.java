@@ -1,16 +1,15 @@
 package org.qaembeddings.embedding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Whatever a poll throws, an {@link Error} included, the worker's thread goes on: the rows it held
@@ -61,20 +60,27 @@ class WorkerErrorTest extends ClockDrivenTest {
         FailingOnce failing = new FailingOnce(clock);
         worker = newWorker(failing);
         service = new EmbeddingService(repository, counts, reads, worker, properties, events, failing);
-        EmbeddingScheduler scheduler = new EmbeddingScheduler(worker, newReembedding(worker, failing, properties), properties);
-        List<UUID> ids = List.of(insertPair("Error one?", "a"), insertPair("Error two?", "b"), insertPair("Error three?", "c"));
+        EmbeddingScheduler scheduler =
+                new EmbeddingScheduler(worker, newReembedding(worker, failing, properties), properties);
+        List<UUID> ids =
+                List.of(insertPair("Error one?", "a"), insertPair("Error two?", "b"), insertPair("Error three?", "c"));
 
         // the poll's readings: its start, the call's start, the bill, then the write, which throws
         failing.failAtReading(4);
-        assertThat(scheduler.pollOnceSafely()).as("the Error does not leave the poll").isZero();
+        assertThat(scheduler.pollOnceSafely())
+                .as("the Error does not leave the poll")
+                .isZero();
 
         assertThat(OPENAI.requests()).as("the batch was sent before the Error").hasSize(1);
         for (UUID id : ids) {
             EmbeddingDetail detail = reads.findDetail(id).orElseThrow();
-            assertThat(detail.status()).as("handed back at once, not left to its lease").isEqualTo(EmbeddingStatus.PENDING);
+            assertThat(detail.status())
+                    .as("handed back at once, not left to its lease")
+                    .isEqualTo(EmbeddingStatus.PENDING);
             assertThat(detail.attempts()).as("no attempt charged").isZero();
         }
-        assertThat(service.getHealthStats().pausedReason()).startsWith("embedding worker failing: OutOfMemoryError since ");
+        assertThat(service.getHealthStats().pausedReason())
+                .startsWith("embedding worker failing: OutOfMemoryError since ");
         assertThat(service.workerFailure()).isPresent();
 
         assertThat(scheduler.pollOnceSafely()).isEqualTo(3);
@@ -82,7 +88,9 @@ class WorkerErrorTest extends ClockDrivenTest {
         for (UUID id : ids) {
             assertThat(reads.findDetail(id).orElseThrow().status()).isEqualTo(EmbeddingStatus.COMPLETED);
         }
-        assertThat(service.getHealthStats().pausedReason()).as("cleared by a poll that succeeded").isNull();
+        assertThat(service.getHealthStats().pausedReason())
+                .as("cleared by a poll that succeeded")
+                .isNull();
         assertThat(service.workerFailure()).isEmpty();
     }
 }

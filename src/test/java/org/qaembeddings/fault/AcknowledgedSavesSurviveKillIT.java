@@ -1,5 +1,8 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,16 +16,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.util.FileSystemUtils;
-
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A 201 means the pair survives SIGKILL of the process. Clients stream saves at a service process;
@@ -43,7 +41,9 @@ class AcknowledgedSavesSurviveKillIT extends ProcessTests {
         FileSystemUtils.deleteRecursively(directory);
         Files.createDirectories(directory);
         killMidStreamAndRestart("kill-embedded", Map.of(), directory);
-        assertThat(directory.resolve("data/qa-embeddings.mv.db")).as("the embedded default's file").exists();
+        assertThat(directory.resolve("data/qa-embeddings.mv.db"))
+                .as("the embedded default's file")
+                .exists();
     }
 
     @Test
@@ -85,23 +85,40 @@ class AcknowledgedSavesSurviveKillIT extends ProcessTests {
             }
         }
         int answered = acknowledged.size();
-        assertThat(attempted).as("saves were still being sent when the process was killed").isGreaterThan(answered);
+        assertThat(attempted)
+                .as("saves were still being sent when the process was killed")
+                .isGreaterThan(answered);
 
         try (ServiceProcess second = ServiceProcess.start(name + "-second", properties, directory)) {
             Api api = second.api();
-            List<String> missing = acknowledged.stream().filter(id -> api.get("/api/qa-pairs/" + id).status() != 200).toList();
-            assertThat(missing).as("pairs answered 201 before the kill, gone after the restart").isEmpty();
-            long stored = api.get("/api/qa-pairs?size=1").json().path("totalItems").asLong();
-            assertThat(stored).as("no pair is stored twice, none appears from nowhere").isBetween((long) answered, (long) attempted);
-            await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                JsonNode health = api.get("/api/embeddings/health").json();
-                return health.path("completedCount").asLong() == stored && health.path("pendingCount").asLong() == 0;
-            });
+            List<String> missing = acknowledged.stream()
+                    .filter(id -> api.get("/api/qa-pairs/" + id).status() != 200)
+                    .toList();
+            assertThat(missing)
+                    .as("pairs answered 201 before the kill, gone after the restart")
+                    .isEmpty();
+            long stored =
+                    api.get("/api/qa-pairs?size=1").json().path("totalItems").asLong();
+            assertThat(stored)
+                    .as("no pair is stored twice, none appears from nowhere")
+                    .isBetween((long) answered, (long) attempted);
+            await().atMost(Duration.ofSeconds(300))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        JsonNode health = api.get("/api/embeddings/health").json();
+                        return health.path("completedCount").asLong() == stored
+                                && health.path("pendingCount").asLong() == 0;
+                    });
             JsonNode health = api.get("/api/embeddings/health").json();
             assertThat(health.path("failedCount").asLong()).isZero();
             for (String id : acknowledged) {
-                assertThat(api.get("/api/qa-pairs/" + id).json().path("embedding").path("status").asString())
-                        .as(id).isEqualTo("COMPLETED");
+                assertThat(api.get("/api/qa-pairs/" + id)
+                                .json()
+                                .path("embedding")
+                                .path("status")
+                                .asString())
+                        .as(id)
+                        .isEqualTo("COMPLETED");
             }
         }
     }
@@ -113,8 +130,11 @@ class AcknowledgedSavesSurviveKillIT extends ProcessTests {
             sent++;
             Api.Response response;
             try {
-                response = api.post("/api/qa-pairs", Api.pairJson("Client " + client + " question " + sent + "?",
-                        "Answer " + sent + " of client " + client + "."));
+                response = api.post(
+                        "/api/qa-pairs",
+                        Api.pairJson(
+                                "Client " + client + " question " + sent + "?",
+                                "Answer " + sent + " of client " + client + "."));
             } catch (IllegalStateException connectionLost) {
                 return sent;
             }

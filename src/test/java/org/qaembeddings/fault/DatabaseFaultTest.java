@@ -1,5 +1,8 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.qaembeddings.support.Api;
@@ -25,9 +27,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 /**
  * PostgreSQL connections killed with {@code pg_terminate_backend} every 100 ms for 8 s, while
  * clients save pairs and two workers claim and write: saves that lose their connection get a 503
@@ -36,16 +35,17 @@ import static org.awaitility.Awaitility.await;
  * with the rows. (PostgreSQL only: the embedded H2 has no sessions to kill.)
  */
 @EnabledIf("org.qaembeddings.support.TestDatabase#isPostgres")
-@TestPropertySource(properties = {
-        "embedding.poll-interval=50ms",
-        "embedding.lease=2s",
-        "embedding.max-retries=100",
-        "embedding.retry.base-delay=50ms",
-        "embedding.retry.max-delay=200ms",
-        "embedding.batch-size=10",
-        "security.rate-limit.writes-per-second=0",
-        "spring.datasource.hikari.connection-timeout=2000"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.poll-interval=50ms",
+            "embedding.lease=2s",
+            "embedding.max-retries=100",
+            "embedding.retry.base-delay=50ms",
+            "embedding.retry.max-delay=200ms",
+            "embedding.batch-size=10",
+            "security.rate-limit.writes-per-second=0",
+            "spring.datasource.hikari.connection-timeout=2000"
+        })
 class DatabaseFaultTest extends DatabaseTest {
 
     static final String APPLICATION_NAME = "qa-embeddings-fault-test";
@@ -85,13 +85,16 @@ class DatabaseFaultTest extends DatabaseTest {
             }));
         }
         Map<String, String> db = TestDatabase.properties(null);
-        try (Connection killer = DriverManager.getConnection(db.get("spring.datasource.url"),
-                db.get("spring.datasource.username"), db.get("spring.datasource.password"));
+        try (Connection killer = DriverManager.getConnection(
+                        db.get("spring.datasource.url"),
+                        db.get("spring.datasource.username"),
+                        db.get("spring.datasource.password"));
                 Statement s = killer.createStatement()) {
             long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
             while (System.nanoTime() < end) {
-                try (ResultSet r = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        + "WHERE application_name = '" + APPLICATION_NAME + "' AND pid <> pg_backend_pid()")) {
+                try (ResultSet r =
+                        s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                + "WHERE application_name = '" + APPLICATION_NAME + "' AND pid <> pg_backend_pid()")) {
                     r.next();
                     killed += r.getInt(1);
                 }
@@ -105,16 +108,26 @@ class DatabaseFaultTest extends DatabaseTest {
             writers.shutdownNow();
         }
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'").query(Long.class).single() == 0
-                        && saved.keySet().stream().allMatch(id -> Pipeline.embeddedForCurrentText(api, id, DIMENSIONS)));
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'")
+                                        .query(Long.class)
+                                        .single()
+                                == 0
+                        && saved.keySet().stream()
+                                .allMatch(id -> Pipeline.embeddedForCurrentText(api, id, DIMENSIONS)));
         assertThat(killed).as("sessions were killed").isGreaterThan(10);
         // about a hundred on a quiet machine; a busy one (CI beside other work) has managed 28
         assertThat(saved).as("saves went through between the kills").hasSizeGreaterThan(10);
-        List<String> stored = jdbc.sql("SELECT question FROM qa_pair").query(String.class).list();
+        List<String> stored =
+                jdbc.sql("SELECT question FROM qa_pair").query(String.class).list();
         // a save whose commit went through just before its connection died is in the table though its client saw 503
         assertThat(stored).containsAll(saved.values());
         assertThat(attempted).containsAll(stored);
-        assertThat(api.get("/api/embeddings/health").json().path("completedCount").asLong()).isEqualTo(stored.size());
+        assertThat(api.get("/api/embeddings/health")
+                        .json()
+                        .path("completedCount")
+                        .asLong())
+                .isEqualTo(stored.size());
     }
 }

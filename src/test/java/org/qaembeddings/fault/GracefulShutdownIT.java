@@ -1,18 +1,17 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.jdbc.core.simple.JdbcClient;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
 /**
  * SIGTERM while a batch is at the provider: a call that answers within the 10 s the scheduler
@@ -39,10 +38,13 @@ class GracefulShutdownIT extends ProcessTests {
         ProcessTests.insertPendingPairs(jdbc, "Shutdown", PAIRS);
         ids.addAll(jdbc.sql("SELECT id FROM qa_pair").query(String.class).list());
         try (ServiceProcess node = ServiceProcess.start(name, settings(name))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> !OPENAI.requests().isEmpty());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> !OPENAI.requests().isEmpty());
             long signalled = System.nanoTime();
             node.terminate();
-            assertThat(node.awaitExit(Duration.ofSeconds(30))).as("the process ended; see " + node.log()).isTrue();
+            assertThat(node.awaitExit(Duration.ofSeconds(30)))
+                    .as("the process ended; see " + node.log())
+                    .isTrue();
             return (System.nanoTime() - signalled) / 1e9;
         }
     }
@@ -51,8 +53,10 @@ class GracefulShutdownIT extends ProcessTests {
         OPENAI.behave(OPENAI::vectors);
         try (ServiceProcess next = ServiceProcess.start("shutdown-next", settings("shutdown-next"))) {
             Api api = next.api();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> ids.stream().allMatch(id -> Pipeline.embeddedForCurrentText(api, id, ProcessTests.DIMENSIONS)));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> ids.stream()
+                            .allMatch(id -> Pipeline.embeddedForCurrentText(api, id, ProcessTests.DIMENSIONS)));
         }
     }
 
@@ -83,9 +87,15 @@ class GracefulShutdownIT extends ProcessTests {
         double seconds = terminateDuringCall("shutdown-hands-back", ids);
 
         long processing = rowsWithStatus(jdbc, "PROCESSING");
-        long charged = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE attempts > 0").query(Long.class).single();
-        assertThat(seconds).as("the scheduler waits 10 s, then abandons the call").isLessThan(STOP_LIMIT.toSeconds() + 5);
-        assertThat(processing).as("the abandoned batch was handed back, not left to its lease").isZero();
+        long charged = jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE attempts > 0")
+                .query(Long.class)
+                .single();
+        assertThat(seconds)
+                .as("the scheduler waits 10 s, then abandons the call")
+                .isLessThan(STOP_LIMIT.toSeconds() + 5);
+        assertThat(processing)
+                .as("the abandoned batch was handed back, not left to its lease")
+                .isZero();
         assertThat(charged).isZero();
         allEmbeddedByANewNode(ids);
     }

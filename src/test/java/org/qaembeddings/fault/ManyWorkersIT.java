@@ -1,8 +1,11 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
+
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,15 +14,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.jdbc.core.simple.JdbcClient;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
 /**
  * Three service processes on one PostgreSQL and 10,000 pending pairs. The provider holds every call
@@ -38,7 +36,8 @@ class ManyWorkersIT extends ProcessTests {
         ProcessTests.migrate();
         JdbcClient jdbc = ProcessTests.jdbc();
         ProcessTests.insertPendingPairs(jdbc, "Worker", PAIRS);
-        jdbc.sql("CREATE TABLE it_write_log (qa_pair_id UUID, text_hash CHAR(64))").update();
+        jdbc.sql("CREATE TABLE it_write_log (qa_pair_id UUID, text_hash CHAR(64))")
+                .update();
         jdbc.sql("""
                 CREATE FUNCTION it_log_write() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN INSERT INTO it_write_log VALUES (NEW.qa_pair_id, NEW.text_hash); RETURN NEW; END $$""").update();
@@ -70,8 +69,9 @@ class ManyWorkersIT extends ProcessTests {
                 nodes.add(f.get());
             }
             allUp.countDown();
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
-                    rowsWithStatus(jdbc, "COMPLETED") == PAIRS);
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> rowsWithStatus(jdbc, "COMPLETED") == PAIRS);
         } finally {
             allUp.countDown();
             starter.shutdownNow();
@@ -82,17 +82,22 @@ class ManyWorkersIT extends ProcessTests {
 
         List<String> inputs = OPENAI.allInputs();
         Map<String, Integer> callsByNode = new TreeMap<>();
-        OPENAI.requests().forEach(r -> callsByNode.merge(r.authorization().replaceAll(".*sk-it-|-0123456789", ""), 1, Integer::sum));
-        long writes = jdbc.sql("SELECT COUNT(*) FROM it_write_log").query(Long.class).single();
-        long pairsWritten = jdbc.sql("SELECT COUNT(DISTINCT qa_pair_id) FROM it_write_log").query(Long.class).single();
+        OPENAI.requests()
+                .forEach(r ->
+                        callsByNode.merge(r.authorization().replaceAll(".*sk-it-|-0123456789", ""), 1, Integer::sum));
+        long writes =
+                jdbc.sql("SELECT COUNT(*) FROM it_write_log").query(Long.class).single();
+        long pairsWritten = jdbc.sql("SELECT COUNT(DISTINCT qa_pair_id) FROM it_write_log")
+                .query(Long.class)
+                .single();
         long stale = jdbc.sql("""
                 SELECT COUNT(*) FROM it_write_log w JOIN qa_embedding e ON e.qa_pair_id = w.qa_pair_id
                  WHERE w.text_hash <> e.text_hash""").query(Long.class).single();
         int wrongVectors = 0;
         for (Map<String, Object> row : jdbc.sql("""
-                SELECT p.question, p.answer, e.vector FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id""")
-                .query().listOfRows()) {
-            float[] expected = FakeOpenAiServer.vectorFor(Pipeline.rendered((String) row.get("question"), (String) row.get("answer")),
+                SELECT p.question, p.answer, e.vector FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id""").query().listOfRows()) {
+            float[] expected = FakeOpenAiServer.vectorFor(
+                    Pipeline.rendered((String) row.get("question"), (String) row.get("answer")),
                     ProcessTests.DIMENSIONS);
             if (!java.util.Arrays.equals(expected, floats((byte[]) row.get("vector")))) {
                 wrongVectors++;
@@ -109,7 +114,9 @@ class ManyWorkersIT extends ProcessTests {
 
     /** float32 little-endian, as the service stores vectors. */
     private static float[] floats(byte[] bytes) {
-        java.nio.FloatBuffer buffer = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        java.nio.FloatBuffer buffer = java.nio.ByteBuffer.wrap(bytes)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
         float[] out = new float[buffer.remaining()];
         buffer.get(out);
         return out;

@@ -7,8 +7,7 @@ import tools.jackson.databind.JsonNode;
 /** What the fault tests check at the end: a pair's stored vector is the one of its current text. */
 final class Pipeline {
 
-    private Pipeline() {
-    }
+    private Pipeline() {}
 
     /**
      * The text the service embeds for a pair under the default template, written out here rather
@@ -22,11 +21,13 @@ final class Pipeline {
     static boolean embeddedForCurrentText(Api api, String id, int dimensions) {
         JsonNode pair = api.get("/api/qa-pairs/" + id).json();
         JsonNode embedding = api.get("/api/qa-pairs/" + id + "/embedding").json();
-        if (pair == null || embedding == null || !"COMPLETED".equals(embedding.path("status").asString())) {
+        if (pair == null
+                || embedding == null
+                || !"COMPLETED".equals(embedding.path("status").asString())) {
             return false;
         }
-        float[] expected = FakeOpenAiServer.vectorFor(rendered(pair.path("question").asString(),
-                pair.path("answer").asString()), dimensions);
+        float[] expected = FakeOpenAiServer.vectorFor(
+                rendered(pair.path("question").asString(), pair.path("answer").asString()), dimensions);
         JsonNode vector = embedding.path("vector");
         if (vector.size() != expected.length) {
             return false;

@@ -8,7 +8,6 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +49,8 @@ abstract class ProcessTests {
     /** The JDBC URL of the test schema; {@code applicationName} tells the sessions of one process apart. */
     static String url(String applicationName) {
         String base = baseUrl();
-        return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA + "&ApplicationName=" + applicationName;
+        return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA + "&ApplicationName="
+                + applicationName;
     }
 
     static Connection connect(String applicationName) throws SQLException {
@@ -58,7 +58,8 @@ abstract class ProcessTests {
     }
 
     static JdbcClient jdbc() {
-        return JdbcClient.create(new DriverManagerDataSource(url("it-test"), user(), System.getProperty("test.pg.password", "")));
+        return JdbcClient.create(
+                new DriverManagerDataSource(url("it-test"), user(), System.getProperty("test.pg.password", "")));
     }
 
     /** Drops the schema, so that each test starts empty. */
@@ -71,8 +72,12 @@ abstract class ProcessTests {
 
     /** The service's own migrations, run from here, for tests that fill the tables before any process starts. */
     static void migrate() {
-        Flyway.configure().dataSource(url("it-migrate"), user(), System.getProperty("test.pg.password", ""))
-                .schemas(SCHEMA).locations("classpath:db/migration", "classpath:db/vendor/postgresql").load().migrate();
+        Flyway.configure()
+                .dataSource(url("it-migrate"), user(), System.getProperty("test.pg.password", ""))
+                .schemas(SCHEMA)
+                .locations("classpath:db/migration", "classpath:db/vendor/postgresql")
+                .load()
+                .migrate();
     }
 
     /**
@@ -108,7 +113,11 @@ abstract class ProcessTests {
         p.put("embedding.poll-interval", "100ms");
         p.put("security.rate-limit.writes-per-second", "0");
         // each node its own index, as in production
-        p.put("search.index-dir", Path.of("target/it-index", name + "-" + UUID.randomUUID()).toAbsolutePath().toString());
+        p.put(
+                "search.index-dir",
+                Path.of("target/it-index", name + "-" + UUID.randomUUID())
+                        .toAbsolutePath()
+                        .toString());
         return p;
     }
 }

@@ -1,21 +1,19 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.ServiceProcess;
 import org.springframework.jdbc.core.simple.JdbcClient;
-
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Changes of embedding setting through real restarts of the service process: a switch killed
@@ -34,9 +32,13 @@ class SettingSwitchIT extends ProcessTests {
         ProcessTests.migrate();
         JdbcClient jdbc = ProcessTests.jdbc();
         ProcessTests.insertPendingPairs(jdbc, "Switch", pairs);
-        try (ServiceProcess first = ServiceProcess.start("switch-first", ProcessTests.service("switch-first", OPENAI))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'")
-                    .query(Long.class).single() == pairs);
+        try (ServiceProcess first =
+                ServiceProcess.start("switch-first", ProcessTests.service("switch-first", OPENAI))) {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED'")
+                                    .query(Long.class)
+                                    .single()
+                            == pairs);
             first.terminate();
             assertThat(first.awaitExit(Duration.ofSeconds(30))).isTrue();
         }
@@ -47,8 +49,13 @@ class SettingSwitchIT extends ProcessTests {
         larger.put("embedding.openai.model", "fake-large");
         larger.put("embedding.lease", "3s");
         try (ServiceProcess second = ServiceProcess.start("switch-second", larger)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> second.api().get("/api/embeddings/reembed").json().path("done")
-                    .asLong() >= 100);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> second.api()
+                                    .get("/api/embeddings/reembed")
+                                    .json()
+                                    .path("done")
+                                    .asLong()
+                            >= 100);
             second.kill();
         }
         long sentBeforeTheKill = OPENAI.allInputs().size();
@@ -62,18 +69,27 @@ class SettingSwitchIT extends ProcessTests {
             Api api = third.api();
             await().atMost(Duration.ofSeconds(90)).until(() -> state(api), "DONE"::equals);
             JsonNode progress = api.get("/api/embeddings/reembed").json();
-            assertThat(progress.path("pairs").asLong()).as("the switch resumed, not begun again").isEqualTo(pairs);
+            assertThat(progress.path("pairs").asLong())
+                    .as("the switch resumed, not begun again")
+                    .isEqualTo(pairs);
             assertThat(progress.path("to").path("model").asString()).isEqualTo("fake-large");
         }
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding e JOIN embedding_setting s ON s.setting_key = e.vector_setting"
-                + " WHERE e.status = 'COMPLETED' AND s.model = 'fake-large'").query(Long.class).single()).isEqualTo(pairs);
+        assertThat(jdbc.sql(
+                                "SELECT COUNT(*) FROM qa_embedding e JOIN embedding_setting s ON s.setting_key = e.vector_setting"
+                                        + " WHERE e.status = 'COMPLETED' AND s.model = 'fake-large'")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(pairs);
         assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.model()).isEqualTo("fake-large"));
         List<String> inputs = OPENAI.allInputs();
         assertThat(new HashSet<>(inputs)).as("every pair re-embedded").hasSize(pairs);
         // only the batches in flight at the kill (two worker threads, 100 pairs each at most) are sent twice
         assertThat(inputs.size()).isLessThanOrEqualTo(pairs + 200);
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_switch").query(Long.class).single())
-                .as("the switch of the first start, and the one switch to the new model").isEqualTo(2);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_switch")
+                        .query(Long.class)
+                        .single())
+                .as("the switch of the first start, and the one switch to the new model")
+                .isEqualTo(2);
     }
 
     @Test
@@ -87,22 +103,31 @@ class SettingSwitchIT extends ProcessTests {
             for (int i = 0; i < 5; i++) {
                 ids.add(api.create("How do I reset password number " + i + "?", "Use the link on the sign-in page."));
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id ->
-                    "COMPLETED".equals(api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString())));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> ids.stream()
+                            .allMatch(id -> "COMPLETED"
+                                    .equals(api.get("/api/qa-pairs/" + id + "/embedding")
+                                            .json()
+                                            .path("status")
+                                            .asString())));
             for (String id : ids) {
-                localVectors.add(api.get("/api/qa-pairs/" + id + "/embedding").json().path("vector"));
+                localVectors.add(
+                        api.get("/api/qa-pairs/" + id + "/embedding").json().path("vector"));
             }
             node.terminate();
             assertThat(node.awaitExit(Duration.ofSeconds(30))).isTrue();
         }
         assertThat(OPENAI.requests()).isEmpty();
 
-        try (ServiceProcess node = ServiceProcess.start("switch-remote", ProcessTests.service("switch-remote", OPENAI))) {
+        try (ServiceProcess node =
+                ServiceProcess.start("switch-remote", ProcessTests.service("switch-remote", OPENAI))) {
             Api api = node.api();
             await().atMost(Duration.ofSeconds(60)).until(() -> state(api), "DONE"::equals);
             for (String id : ids) {
-                JsonNode embedding = api.get("/api/qa-pairs/" + id + "/embedding").json();
-                assertThat(embedding.path("setting").path("provider").asString()).isEqualTo("openai");
+                JsonNode embedding =
+                        api.get("/api/qa-pairs/" + id + "/embedding").json();
+                assertThat(embedding.path("setting").path("provider").asString())
+                        .isEqualTo("openai");
                 assertThat(embedding.path("vector").size()).isEqualTo(DIMENSIONS);
             }
             node.terminate();
@@ -115,13 +140,19 @@ class SettingSwitchIT extends ProcessTests {
             Api api = node.api();
             await().atMost(Duration.ofSeconds(60)).until(() -> state(api), "DONE"::equals);
             JsonNode progress = api.get("/api/embeddings/reembed").json();
-            assertThat(progress.path("tokens").asLong()).as("nothing to send: the kept vectors come back").isZero();
+            assertThat(progress.path("tokens").asLong())
+                    .as("nothing to send: the kept vectors come back")
+                    .isZero();
             assertThat(progress.path("done").asLong()).isEqualTo(ids.size());
             for (int i = 0; i < ids.size(); i++) {
-                JsonNode embedding = api.get("/api/qa-pairs/" + ids.get(i) + "/embedding").json();
-                assertThat(embedding.path("setting").path("provider").asString()).isEqualTo("local");
+                JsonNode embedding =
+                        api.get("/api/qa-pairs/" + ids.get(i) + "/embedding").json();
+                assertThat(embedding.path("setting").path("provider").asString())
+                        .isEqualTo("local");
                 assertThat(embedding.path("current").asBoolean()).isTrue();
-                assertThat(embedding.path("vector")).as("the very vector the local model made first").isEqualTo(localVectors.get(i));
+                assertThat(embedding.path("vector"))
+                        .as("the very vector the local model made first")
+                        .isEqualTo(localVectors.get(i));
             }
         }
         assertThat(OPENAI.requests()).as("the remote model is not called").isEmpty();

@@ -1,5 +1,8 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,14 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.ServiceProcess;
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Two service processes on one PostgreSQL, each with its own search index and no message between
@@ -27,7 +26,8 @@ class TwoNodesSearchIT extends ProcessTests {
     private static final Duration WITHIN = Duration.ofSeconds(5);
 
     private static List<String> ids(Api api, String query, String mode) {
-        JsonNode json = api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8)).json();
+        JsonNode json = api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8))
+                .json();
         List<String> ids = new ArrayList<>();
         json.path("hits").forEach(hit -> ids.add(hit.path("id").asString()));
         return ids;
@@ -41,12 +41,18 @@ class TwoNodesSearchIT extends ProcessTests {
         try (ServiceProcess a = ServiceProcess.start("search-1", first);
                 ServiceProcess b = ServiceProcess.start("search-2", second)) {
             String id = a.api().create("How do I renew a certificate?", "Run the renew task.");
-            await().atMost(WITHIN).until(() -> ids(b.api(), "renew certificate", "keyword").equals(List.of(id)));
-            await().atMost(WITHIN).until(() -> ids(b.api(), Pipeline.rendered("How do I renew a certificate?", "Run the renew task."),
-                    "semantic").equals(List.of(id)));
+            await().atMost(WITHIN)
+                    .until(() -> ids(b.api(), "renew certificate", "keyword").equals(List.of(id)));
+            await().atMost(WITHIN)
+                    .until(() -> ids(
+                                    b.api(),
+                                    Pipeline.rendered("How do I renew a certificate?", "Run the renew task."),
+                                    "semantic")
+                            .equals(List.of(id)));
 
             String other = b.api().create("Where is the audit log?", "Under Settings, Audit.");
-            await().atMost(WITHIN).until(() -> ids(a.api(), "audit log", "keyword").equals(List.of(other)));
+            await().atMost(WITHIN)
+                    .until(() -> ids(a.api(), "audit log", "keyword").equals(List.of(other)));
 
             b.terminate();
             assertThat(b.awaitExit(Duration.ofSeconds(30))).isTrue();
@@ -54,10 +60,13 @@ class TwoNodesSearchIT extends ProcessTests {
             assertThat(a.api().delete("/api/qa-pairs/" + other).status()).isEqualTo(204);
 
             try (ServiceProcess again = ServiceProcess.start("search-2b", second)) {
-                await().atMost(WITHIN).until(() -> ids(again.api(), "rename project", "keyword").equals(List.of(whileAway)));
+                await().atMost(WITHIN)
+                        .until(() ->
+                                ids(again.api(), "rename project", "keyword").equals(List.of(whileAway)));
                 assertThat(ids(again.api(), "audit log", "keyword")).isEmpty();
                 assertThat(ids(again.api(), "renew certificate", "keyword")).containsExactly(id);
-                assertThat(Files.readString(again.log())).as("the index was kept, not rebuilt")
+                assertThat(Files.readString(again.log()))
+                        .as("the index was kept, not rebuilt")
                         .doesNotContain("is rebuilt from the database");
             }
         }

@@ -1,5 +1,8 @@
 package org.qaembeddings.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.test.context.TestPropertySource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Races: 1,200 updates from four clients to 100 pairs while two worker threads embed them, with a
@@ -23,12 +22,13 @@ import static org.awaitility.Awaitility.await;
  * the end the vector of every pair is the vector of its final text: the compare-and-set write
  * never lets an answer for an older text land.
  */
-@TestPropertySource(properties = {
-        "embedding.poll-interval=20ms",
-        "embedding.worker-threads=2",
-        "embedding.batch-size=20",
-        "security.rate-limit.writes-per-second=0"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.poll-interval=20ms",
+            "embedding.worker-threads=2",
+            "embedding.batch-size=20",
+            "security.rate-limit.writes-per-second=0"
+        })
 class UpdateRaceTest extends DatabaseTest {
 
     static final int PAIRS = 100;
@@ -54,8 +54,8 @@ class UpdateRaceTest extends DatabaseTest {
                     Random random = new Random(client);
                     for (int n = 0; n < UPDATES_PER_CLIENT; n++) {
                         String id = ids.get(random.nextInt(PAIRS));
-                        Api.Response r = api.put("/api/qa-pairs/" + id,
-                                Api.pairJson("Race question?", "answer " + client + "-" + n));
+                        Api.Response r = api.put(
+                                "/api/qa-pairs/" + id, Api.pairJson("Race question?", "answer " + client + "-" + n));
                         assertThat(r.status()).as(r.body()).isEqualTo(200);
                         updates.incrementAndGet();
                     }
@@ -69,11 +69,17 @@ class UpdateRaceTest extends DatabaseTest {
             clients.shutdownNow();
         }
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> ids.stream().allMatch(id -> Pipeline.embeddedForCurrentText(api, id, DIMENSIONS)));
         long superseded = OPENAI.allInputs().size() - PAIRS;
         assertThat(updates.get()).isEqualTo(CLIENTS * UPDATES_PER_CLIENT);
-        assertThat(superseded).as("some texts were superseded while in flight, so the race was real").isPositive();
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'").query(Long.class).single()).isZero();
+        assertThat(superseded)
+                .as("some texts were superseded while in flight, so the race was real")
+                .isPositive();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'")
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 }

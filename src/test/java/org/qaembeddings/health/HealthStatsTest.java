@@ -1,5 +1,8 @@
 package org.qaembeddings.health;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -12,9 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.embedding.EmbeddingHealthStats;
 import org.qaembeddings.embedding.EmbeddingService;
 import org.qaembeddings.embedding.EmbeddingWorker;
@@ -27,22 +28,21 @@ import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfig
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
 /** The health figures, the actuator contributor and the Prometheus meters. */
 @AutoConfigureMetrics
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.health.stats-cache-ttl=0s",
-        "embedding.health.max-pending-age=10m"
-})
+@TestPropertySource(
+        properties = {
+            "embedding.worker-enabled=false",
+            "embedding.health.stats-cache-ttl=0s",
+            "embedding.health.max-pending-age=10m"
+        })
 class HealthStatsTest extends DatabaseTest {
 
     private static final String UNAUTHORIZED = "{\"error\": {\"message\": \"Incorrect API key provided\"}}";
 
     @Autowired
     EmbeddingService embeddings;
+
     @Autowired
     EmbeddingWorker worker;
 
@@ -104,7 +104,9 @@ class HealthStatsTest extends DatabaseTest {
         worker.pollOnce();
 
         assertThat(health().path("failedCount").asLong()).isEqualTo(2);
-        assertThat(health().path("deadLetterCount").asLong()).as("transient, will be retried").isZero();
+        assertThat(health().path("deadLetterCount").asLong())
+                .as("transient, will be retried")
+                .isZero();
         assertThat(health().path("pendingCount").asLong()).isZero();
 
         // refused with a good pair beside it: sent apart, the good one is answered, the bad one fails for good
@@ -120,10 +122,15 @@ class HealthStatsTest extends DatabaseTest {
 
         // the list, oldest failure first by default, newest first for the dashboard, each with its question
         List<String> oldestFirst = new ArrayList<>();
-        api.get("/api/embeddings/failed").json().path("items").forEach(i -> oldestFirst.add(i.path("question").asString()));
+        api.get("/api/embeddings/failed")
+                .json()
+                .path("items")
+                .forEach(i -> oldestFirst.add(i.path("question").asString()));
         assertThat(oldestFirst).hasSize(3).last().isEqualTo("Fails for good?");
         List<String> newestFirst = new ArrayList<>();
-        api.get("/api/embeddings/failed?newestFirst=true").json().path("items")
+        api.get("/api/embeddings/failed?newestFirst=true")
+                .json()
+                .path("items")
                 .forEach(i -> newestFirst.add(i.path("question").asString()));
         Collections.reverse(newestFirst);
         assertThat(newestFirst).isEqualTo(oldestFirst);
@@ -131,7 +138,9 @@ class HealthStatsTest extends DatabaseTest {
 
     @Test
     void reportsSuccessRate() {
-        assertThat(health().path("successRate").isNull()).as("nothing finished yet").isTrue();
+        assertThat(health().path("successRate").isNull())
+                .as("nothing finished yet")
+                .isTrue();
         api.create("Good one?", "yes");
         api.create("Good two?", "yes");
         worker.pollOnce();
@@ -155,13 +164,17 @@ class HealthStatsTest extends DatabaseTest {
         api.create("Just arrived?", "now");
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
         jdbc.sql("UPDATE qa_embedding SET pending_since = :t WHERE qa_pair_id = :id")
-                .param("t", Timestamps.toDb(anHourAgo)).param("id", UUID.fromString(waiting)).update();
+                .param("t", Timestamps.toDb(anHourAgo))
+                .param("id", UUID.fromString(waiting))
+                .update();
 
         JsonNode stats = health();
         assertThat(Instant.parse(stats.path("oldestPending").asString())).isEqualTo(anHourAgo);
         assertThat(stats.path("oldestPendingAgeSeconds").asLong()).isBetween(3600L, 3700L);
         Api.Response contributor = api.get("/actuator/health/embeddings");
-        assertThat(contributor.status()).as("older than embedding.health.max-pending-age").isEqualTo(503);
+        assertThat(contributor.status())
+                .as("older than embedding.health.max-pending-age")
+                .isEqualTo(503);
         assertThat(contributor.json().path("status").asString()).isEqualTo("DOWN");
 
         worker.pollOnce();
@@ -188,7 +201,8 @@ class HealthStatsTest extends DatabaseTest {
                 .containsPattern("embedding_tokens_total\\{model=\"fake-embedding\"} [1-9]")
                 .contains("embedding_cost_usd_total{model=\"fake-embedding\"}")
                 // the registry lives as long as the context: other tests of this class count too
-                .containsPattern("embedding_provider_calls_seconds_count\\{model=\"fake-embedding\",outcome=\"success\"} [1-9]");
+                .containsPattern(
+                        "embedding_provider_calls_seconds_count\\{model=\"fake-embedding\",outcome=\"success\"} [1-9]");
     }
 
     @Test
@@ -196,7 +210,8 @@ class HealthStatsTest extends DatabaseTest {
         assertThat(api.get("/actuator/env").status()).isEqualTo(404);
         assertThat(api.get("/actuator/beans").status()).isEqualTo(404);
         JsonNode health = api.get("/actuator/health").json();
-        assertThat(health.path("components").path("embeddings").path("status").asString()).isNotEmpty();
+        assertThat(health.path("components").path("embeddings").path("status").asString())
+                .isNotEmpty();
         assertThat(health.findValues("details")).as("no details without auth").isEmpty();
     }
 }

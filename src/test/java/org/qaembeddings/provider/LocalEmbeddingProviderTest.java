@@ -1,16 +1,14 @@
 package org.qaembeddings.provider;
 
-import java.util.ArrayList;
-import java.util.List;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /** The in-process all-MiniLM-L6-v2 model, run for real on real text. */
 class LocalEmbeddingProviderTest {
@@ -54,8 +52,8 @@ class LocalEmbeddingProviderTest {
         double unrelated = cosine(result.vectors().get(0), result.vectors().get(2));
         assertThat(paraphrase).isGreaterThan(unrelated + 0.3);
         assertThat(result.model()).isEqualTo("all-minilm-l6-v2-q");
-        assertThat(result.promptTokens()).isEqualTo(
-                provider.countTokens("How do I reset my password?")
+        assertThat(result.promptTokens())
+                .isEqualTo(provider.countTokens("How do I reset my password?")
                         + provider.countTokens("What are the steps to change my login password?")
                         + provider.countTokens("The recipe needs two cups of flour and an egg."));
     }
@@ -77,7 +75,8 @@ class LocalEmbeddingProviderTest {
     @Test
     void vectorsAreLangChain4jsForTextsInsideTheWindow() {
         AllMiniLmL6V2QuantizedEmbeddingModel reference = new AllMiniLmL6V2QuantizedEmbeddingModel();
-        List<String> texts = List.of("short",
+        List<String> texts = List.of(
+                "short",
                 "How do I reset my password?",
                 "Question: Where is my invoice?\nAnswer: Settings > Billing > Invoices, as a PDF per month.",
                 "Unicode: café, naïve, 数据库, emoji 😀 — and punctuation!?",
@@ -107,7 +106,9 @@ class LocalEmbeddingProviderTest {
         for (int i = 0; i < texts.size(); i++) {
             float[] alone = provider.embed(List.of(texts.get(i))).vectors().get(0);
             for (int d = 0; d < alone.length; d++) {
-                assertThat(batch.vectors().get(i)[d]).as("text %d, dimension %d", i, d).isEqualTo(alone[d]);
+                assertThat(batch.vectors().get(i)[d])
+                        .as("text %d, dimension %d", i, d)
+                        .isEqualTo(alone[d]);
             }
         }
     }

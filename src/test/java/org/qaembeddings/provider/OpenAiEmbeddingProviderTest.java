@@ -1,5 +1,10 @@
 package org.qaembeddings.provider;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,9 +22,6 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.EncodingType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,11 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.qaembeddings.support.FakeOpenAiServer.Reply;
-
 import tools.jackson.databind.json.JsonMapper;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The openai provider against a real HTTP server on loopback that speaks the OpenAI wire format. */
 class OpenAiEmbeddingProviderTest {
@@ -57,10 +55,21 @@ class OpenAiEmbeddingProviderTest {
     }
 
     private OpenAiEmbeddingProvider provider(String baseUrl, Integer dimensions, int maxInputTokens, Duration timeout) {
-        OpenAiProperties properties = new OpenAiProperties(URI.create(baseUrl), KEY, "text-embedding-3-small",
-                dimensions, maxInputTokens, 300_000, Duration.ofSeconds(2), timeout, OpenAiProperties.EncodingFormat.BASE64);
-        return new OpenAiEmbeddingProvider(properties, json,
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), Clock.systemUTC());
+        OpenAiProperties properties = new OpenAiProperties(
+                URI.create(baseUrl),
+                KEY,
+                "text-embedding-3-small",
+                dimensions,
+                maxInputTokens,
+                300_000,
+                Duration.ofSeconds(2),
+                timeout,
+                OpenAiProperties.EncodingFormat.BASE64);
+        return new OpenAiEmbeddingProvider(
+                properties,
+                json,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
+                Clock.systemUTC());
     }
 
     private OpenAiEmbeddingProvider provider() {
@@ -110,14 +119,32 @@ class OpenAiEmbeddingProviderTest {
     @Test
     void invalidBase64AnswersAreRejected() {
         String ok = ",\"usage\":{\"prompt_tokens\":2}}";
-        String nan = Base64.getEncoder().encodeToString(ByteBuffer.allocate(16)
-                .order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(Float.NaN).putFloat(1).putFloat(1).array());
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
-                + "{\"index\":1,\"embedding\":\"%%%\"}]" + ok, 200).getMessage()).contains("neither numbers nor base64");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
-                + "{\"index\":1,\"embedding\":\"AAAA\"}]" + ok, 200).getMessage()).contains("not of float32 values");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
-                + "{\"index\":1,\"embedding\":\"" + nan + "\"}]" + ok, 200).getMessage()).contains("not finite");
+        String nan = Base64.getEncoder()
+                .encodeToString(ByteBuffer.allocate(16)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putFloat(1)
+                        .putFloat(Float.NaN)
+                        .putFloat(1)
+                        .putFloat(1)
+                        .array());
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                                        + "{\"index\":1,\"embedding\":\"%%%\"}]" + ok,
+                                200)
+                        .getMessage())
+                .contains("neither numbers nor base64");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                                        + "{\"index\":1,\"embedding\":\"AAAA\"}]" + ok,
+                                200)
+                        .getMessage())
+                .contains("not of float32 values");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+                                        + "{\"index\":1,\"embedding\":\"" + nan + "\"}]" + ok,
+                                200)
+                        .getMessage())
+                .contains("not finite");
     }
 
     @Test
@@ -144,15 +171,18 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void wrongCountIsRejected() {
-        SERVER.behave(r -> SERVER.vectors(new FakeOpenAiServer.Request(List.of("only one"), r.model(), null, null, r.encodingFormat())));
-        ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a", "b")));
+        SERVER.behave(r -> SERVER.vectors(
+                new FakeOpenAiServer.Request(List.of("only one"), r.model(), null, null, r.encodingFormat())));
+        ProviderException e =
+                catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a", "b")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
         assertThat(e.getMessage()).contains("1 embeddings for 2 inputs");
     }
 
     @Test
     void wrongDimensionIsPermanent() {
-        ProviderException e = catchThrowableOfType(ProviderException.class,
+        ProviderException e = catchThrowableOfType(
+                ProviderException.class,
                 () -> provider(SERVER.baseUrl(), 3, 8191, Duration.ofSeconds(5)).embed(List.of("a")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.PERMANENT);
         assertThat(e.getMessage()).contains("4 dimensions, expected 3");
@@ -160,8 +190,10 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void knownModelDimensionIsCheckedWithoutConfiguration() {
-        ProviderException e = catchThrowableOfType(ProviderException.class,
-                () -> provider(SERVER.baseUrl(), null, 8191, Duration.ofSeconds(5)).embed(List.of("a")));
+        ProviderException e = catchThrowableOfType(
+                ProviderException.class,
+                () -> provider(SERVER.baseUrl(), null, 8191, Duration.ofSeconds(5))
+                        .embed(List.of("a")));
         assertThat(e.getMessage()).contains("expected 1536");
     }
 
@@ -170,29 +202,56 @@ class OpenAiEmbeddingProviderTest {
         String ok = "\"usage\":{\"prompt_tokens\":2}";
         assertThat(failure("not json at all", 200).getMessage()).contains("not JSON");
         assertThat(failure("{\"data\":\"nope\"," + ok + "}", 200).getMessage()).contains("no data array");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":0,\"embedding\":[1,2,3,4]}],"
-                + ok + "}", 200).getMessage()).contains("out of range or repeated");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,1e400,4]}],"
-                + ok + "}", 200).getMessage()).contains("not finite");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,\"x\",4]}],"
-                + ok + "}", 200).getMessage()).contains("not a number");
-        assertThat(failure("{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
-                + ok + "}", 200).getMessage()).contains("not JSON");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":0,\"embedding\":[1,2,3,4]}],"
+                                        + ok + "}",
+                                200)
+                        .getMessage())
+                .contains("out of range or repeated");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,1e400,4]}],"
+                                        + ok + "}",
+                                200)
+                        .getMessage())
+                .contains("not finite");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,\"x\",4]}],"
+                                        + ok + "}",
+                                200)
+                        .getMessage())
+                .contains("not a number");
+        assertThat(failure(
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
+                                        + ok + "}",
+                                200)
+                        .getMessage())
+                .contains("not JSON");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", ",\"usage\":null", ",\"usage\":{}", ",\"usage\":{\"prompt_tokens\":-3}",
-            ",\"usage\":{\"prompt_tokens\":2147483648}", ",\"usage\":{\"prompt_tokens\":99999999999999999999999}",
-            ",\"usage\":{\"prompt_tokens\":1.5}", ",\"usage\":{\"prompt_tokens\":\"12\"}"})
+    @ValueSource(
+            strings = {
+                "",
+                ",\"usage\":null",
+                ",\"usage\":{}",
+                ",\"usage\":{\"prompt_tokens\":-3}",
+                ",\"usage\":{\"prompt_tokens\":2147483648}",
+                ",\"usage\":{\"prompt_tokens\":99999999999999999999999}",
+                ",\"usage\":{\"prompt_tokens\":1.5}",
+                ",\"usage\":{\"prompt_tokens\":\"12\"}"
+            })
     void absentOrInsaneTokenCountsAreCountedHereInsteadOfFailingTheCall(String usage) {
         List<String> texts = List.of("how many tokens are in this text?", "and in this one");
-        SERVER.behave(r -> Reply.json(200, "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
-                + "{\"index\":1,\"embedding\":[1,2,3,4]}]" + usage + "}"));
+        SERVER.behave(r -> Reply.json(
+                200,
+                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]}," + "{\"index\":1,\"embedding\":[1,2,3,4]}]" + usage
+                        + "}"));
 
         ProviderResult result = provider().embed(texts);
 
         var tokenizer = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
-        assertThat(result.promptTokens()).isEqualTo(tokenizer.countTokens(texts.get(0)) + tokenizer.countTokens(texts.get(1)))
+        assertThat(result.promptTokens())
+                .isEqualTo(tokenizer.countTokens(texts.get(0)) + tokenizer.countTokens(texts.get(1)))
                 .isPositive();
     }
 
@@ -201,23 +260,37 @@ class OpenAiEmbeddingProviderTest {
         String vectors = "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":1},\"model\":";
         SERVER.behave(r -> Reply.json(200, vectors + "\"text-embedding-ada-002-v2\"}"));
         assertThat(provider().embed(List.of("a")).model()).isEqualTo("text-embedding-ada-002-v2");
-        SERVER.behave(r -> Reply.json(200, vectors + "\"evil\\r\\nINFO forged " + KEY.toUpperCase(Locale.ROOT)
-                + "x".repeat(500) + "\"}"));
+        SERVER.behave(r -> Reply.json(
+                200, vectors + "\"evil\\r\\nINFO forged " + KEY.toUpperCase(Locale.ROOT) + "x".repeat(500) + "\"}"));
         String model = provider().embed(List.of("a")).model();
-        assertThat(model).doesNotContain("\r").doesNotContain("\n").doesNotContainIgnoringCase(KEY.substring(3)).hasSize(200);
+        assertThat(model)
+                .doesNotContain("\r")
+                .doesNotContain("\n")
+                .doesNotContainIgnoringCase(KEY.substring(3))
+                .hasSize(200);
         SERVER.behave(r -> Reply.json(200, vectors + "42}"));
-        assertThat(provider().embed(List.of("a")).model()).as("no name: the model asked for").isEqualTo("text-embedding-3-small");
+        assertThat(provider().embed(List.of("a")).model())
+                .as("no name: the model asked for")
+                .isEqualTo("text-embedding-3-small");
     }
 
     @Test
     void providerErrorTextIsEscapedAndMaskedWhateverTheKeysSpelling() {
-        for (String echo : List.of(KEY.toUpperCase(Locale.ROOT), KEY.substring(3),
+        for (String echo : List.of(
+                KEY.toUpperCase(Locale.ROOT),
+                KEY.substring(3),
                 Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)),
                 KEY.substring(8, 24))) {
-            ProviderException e = failure("{\"error\":{\"message\":\"bad key " + echo
-                    + "\\r\\n2026-12-01 ERROR forged\\u001b[31m\"}}", 401);
-            assertThat(e.getMessage()).as(echo).doesNotContainIgnoringCase(echo).contains("***")
-                    .doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").contains("\\u000d\\u000a");
+            ProviderException e = failure(
+                    "{\"error\":{\"message\":\"bad key " + echo + "\\r\\n2026-12-01 ERROR forged\\u001b[31m\"}}", 401);
+            assertThat(e.getMessage())
+                    .as(echo)
+                    .doesNotContainIgnoringCase(echo)
+                    .contains("***")
+                    .doesNotContain("\r")
+                    .doesNotContain("\n")
+                    .doesNotContain("\u001b")
+                    .contains("\\u000d\\u000a");
         }
     }
 
@@ -242,14 +315,15 @@ class OpenAiEmbeddingProviderTest {
         private void serve() {
             while (!socket.isClosed()) {
                 try (Socket client = socket.accept()) {
-                    var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                            StandardCharsets.ISO_8859_1));
+                    var in = new BufferedReader(
+                            new InputStreamReader(client.getInputStream(), StandardCharsets.ISO_8859_1));
                     for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                         // the request's headers; its body is never read, the answer starts at once
                     }
                     var out = client.getOutputStream();
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "21\r\n{\"data\":[{\"index\":0,\"embedding\":[\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                    + "21\r\n{\"data\":[{\"index\":0,\"embedding\":[\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
                     byte[] chunk = ("4000\r\n" + "0.125,".repeat(0x4000 / 6) + "0.1,\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1);
                     while (true) {
@@ -272,16 +346,20 @@ class OpenAiEmbeddingProviderTest {
     void anEndlessAnswerIsCutAtItsLimitInsteadOfFillingTheHeap() throws Exception {
         try (EndlessBodyServer endless = new EndlessBodyServer()) {
             OpenAiEmbeddingProvider provider = provider(endless.baseUrl(), 4, 8191, Duration.ofSeconds(30));
-            ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider.embed(List.of("a", "b")));
+            ProviderException e =
+                    catchThrowableOfType(ProviderException.class, () -> provider.embed(List.of("a", "b")));
             assertThat(e.getMessage()).contains("longer than " + provider.answerLimit(2) + " bytes");
-            assertThat(provider.answerLimit(2)).as("two vectors of 4 values and their envelope").isLessThan(70_000);
+            assertThat(provider.answerLimit(2))
+                    .as("two vectors of 4 values and their envelope")
+                    .isLessThan(70_000);
         }
     }
 
     @Test
     void anOversizedAnswerIsRefusedWholeAndAnOversizedErrorStillSaysItsStatus() {
         StringBuilder huge = new StringBuilder("{\"data\":[{\"index\":0,\"embedding\":[");
-        huge.append("0.5,".repeat(200_000)).append("0.5]},{\"index\":1,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":2}}");
+        huge.append("0.5,".repeat(200_000))
+                .append("0.5]},{\"index\":1,\"embedding\":[1,2,3,4]}],\"usage\":{\"prompt_tokens\":2}}");
         ProviderException big = failure(huge.toString(), 200);
         assertThat(big.getMessage()).contains("longer than");
 
@@ -294,7 +372,8 @@ class OpenAiEmbeddingProviderTest {
     void redirectsAreNeverFollowedWithTheKey() {
         try (FakeOpenAiServer elsewhere = new FakeOpenAiServer(4)) {
             SERVER.behave(r -> Reply.json(307, "{}").withHeader("Location", elsewhere.baseUrl() + "/embeddings"));
-            ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
+            ProviderException e = catchThrowableOfType(
+                    ProviderException.class, () -> provider().embed(List.of("a")));
             assertThat(e.getMessage()).contains("HTTP 307");
             assertThat(elsewhere.requests()).as("the key went nowhere else").isEmpty();
         }
@@ -302,13 +381,16 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void rateLimitIsTransientAndCarriesRetryAfter() {
-        SERVER.behave(r -> Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").withHeader("Retry-After", "7"));
-        ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
+        SERVER.behave(
+                r -> Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").withHeader("Retry-After", "7"));
+        ProviderException e =
+                catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
         assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
         assertThat(e.getMessage()).contains("HTTP 429").contains("slow down");
 
-        SERVER.behave(r -> Reply.json(429, "{}").withHeader("x-ratelimit-reset-requests", "1m30s")
+        SERVER.behave(r -> Reply.json(429, "{}")
+                .withHeader("x-ratelimit-reset-requests", "1m30s")
                 .withHeader("x-ratelimit-reset-tokens", "250ms"));
         e = catchThrowableOfType(ProviderException.class, () -> provider().embed(List.of("a")));
         assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(90));
@@ -317,13 +399,28 @@ class OpenAiEmbeddingProviderTest {
     @Test
     void waitsThatAreNotANumberADateOrADurationCountAsAbsent() {
         Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
-        for (String garbage : List.of("-5", "-0.5", "NaN", "Infinity", "-Infinity", "1e3", "0x10", "5s", "later", "", " ",
-                "1d", "Mon, 99 Foo 2026 00:00:00 GMT")) {
-            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(garbage, clock)).as(garbage).isNull();
+        for (String garbage : List.of(
+                "-5",
+                "-0.5",
+                "NaN",
+                "Infinity",
+                "-Infinity",
+                "1e3",
+                "0x10",
+                "5s",
+                "later",
+                "",
+                " ",
+                "1d",
+                "Mon, 99 Foo 2026 00:00:00 GMT")) {
+            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(garbage, clock))
+                    .as(garbage)
+                    .isNull();
         }
         assertThat(OpenAiEmbeddingProvider.parseRetryAfter("7", clock)).isEqualTo(Duration.ofSeconds(7));
         assertThat(OpenAiEmbeddingProvider.parseRetryAfter("0.25", clock)).isEqualTo(Duration.ofMillis(250));
-        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", clock)).as("in the past")
+        assertThat(OpenAiEmbeddingProvider.parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", clock))
+                .as("in the past")
                 .isZero();
         assertThat(OpenAiEmbeddingProvider.parseRetryAfter("Tue, 01 Dec 2026 12:00:30 GMT", clock))
                 .isEqualTo(Duration.ofSeconds(30));
@@ -333,10 +430,14 @@ class OpenAiEmbeddingProviderTest {
     void hugeWaitsAreCutToAYearHereAndNeverOverflow() {
         Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
         for (String huge : List.of("99999999", "9".repeat(40), "Fri, 31 Dec 9999 23:59:59 GMT")) {
-            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(huge, clock)).as(huge).isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
+            assertThat(OpenAiEmbeddingProvider.parseRetryAfter(huge, clock))
+                    .as(huge)
+                    .isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
         }
         for (String huge : List.of("99999h", "9".repeat(400) + "h", "999999999999999999m0s")) {
-            assertThat(OpenAiEmbeddingProvider.parseResetDuration(huge)).as(huge).isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
+            assertThat(OpenAiEmbeddingProvider.parseResetDuration(huge))
+                    .as(huge)
+                    .isEqualTo(OpenAiEmbeddingProvider.LONGEST_WAIT);
         }
         assertThat(OpenAiEmbeddingProvider.parseResetDuration("-5s")).isNull();
     }
@@ -367,18 +468,35 @@ class OpenAiEmbeddingProviderTest {
 
     @Test
     void apiKeyNeverAppearsInErrors() {
-        ProviderException e = failure("{\"error\":{\"message\":\"Incorrect API key provided: " + KEY
-                + ". Also sk-other-leaked-key-999999 is wrong.\"}}", 401);
-        assertThat(e.getMessage()).doesNotContain(KEY).doesNotContain("sk-other-leaked-key-999999").contains("***");
-        assertThat(new OpenAiProperties(URI.create("http://x"), KEY, "m", null, 1, 1, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), OpenAiProperties.EncodingFormat.FLOAT).toString()).doesNotContain(KEY);
+        ProviderException e = failure(
+                "{\"error\":{\"message\":\"Incorrect API key provided: " + KEY
+                        + ". Also sk-other-leaked-key-999999 is wrong.\"}}",
+                401);
+        assertThat(e.getMessage())
+                .doesNotContain(KEY)
+                .doesNotContain("sk-other-leaked-key-999999")
+                .contains("***");
+        assertThat(new OpenAiProperties(
+                                URI.create("http://x"),
+                                KEY,
+                                "m",
+                                null,
+                                1,
+                                1,
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(1),
+                                OpenAiProperties.EncodingFormat.FLOAT)
+                        .toString())
+                .doesNotContain(KEY);
     }
 
     @Test
     void timeoutIsTransient() {
         SERVER.behave(r -> SERVER.vectors(r).after(Duration.ofSeconds(3)));
-        ProviderException e = catchThrowableOfType(ProviderException.class,
-                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300)).embed(List.of("a")));
+        ProviderException e = catchThrowableOfType(
+                ProviderException.class,
+                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300))
+                        .embed(List.of("a")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
         assertThat(e.getMessage()).contains("timed out");
     }
@@ -387,12 +505,16 @@ class OpenAiEmbeddingProviderTest {
     void slowBodyIsCutAtTheTimeout() {
         SERVER.behave(r -> SERVER.vectors(r).withSlowBody(Duration.ofSeconds(3)));
         long started = System.nanoTime();
-        ProviderException e = catchThrowableOfType(ProviderException.class,
-                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300)).embed(List.of("a")));
+        ProviderException e = catchThrowableOfType(
+                ProviderException.class,
+                () -> provider(SERVER.baseUrl(), 4, 8191, Duration.ofMillis(300))
+                        .embed(List.of("a")));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);
         assertThat(e.getMessage()).contains("timed out");
-        assertThat(took).as("the timeout covers the whole answer, body included").isLessThan(Duration.ofMillis(2000));
+        assertThat(took)
+                .as("the timeout covers the whole answer, body included")
+                .isLessThan(Duration.ofMillis(2000));
     }
 
     @Test
@@ -401,7 +523,8 @@ class OpenAiEmbeddingProviderTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        ProviderException e = catchThrowableOfType(ProviderException.class,
+        ProviderException e = catchThrowableOfType(
+                ProviderException.class,
                 () -> provider("http://127.0.0.1:" + closedPort + "/v1", 4, 8191, Duration.ofSeconds(2))
                         .embed(List.of("a")));
         assertThat(e.kind()).isEqualTo(ProviderException.Kind.TRANSIENT);

@@ -1,14 +1,13 @@
 package org.qaembeddings.provider;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Provider text is escaped and masked before anything logs or stores it. */
 class ProviderTextTest {
@@ -19,15 +18,28 @@ class ProviderTextTest {
     @Test
     void theKeyIsMaskedHoweverItIsSpelledBack() {
         String withoutPrefix = KEY.substring(3);
-        String[] echoes = {KEY, KEY.toUpperCase(Locale.ROOT), KEY.toLowerCase(Locale.ROOT), withoutPrefix,
-                "proj-Abc123Def456Ghi", KEY.substring(10, 22), KEY.substring(10, 22).toUpperCase(Locale.ROOT),
-                Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)),
-                Base64.getUrlEncoder().withoutPadding().encodeToString(withoutPrefix.getBytes(StandardCharsets.UTF_8)),
-                Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)).toLowerCase(Locale.ROOT)};
+        String[] echoes = {
+            KEY,
+            KEY.toUpperCase(Locale.ROOT),
+            KEY.toLowerCase(Locale.ROOT),
+            withoutPrefix,
+            "proj-Abc123Def456Ghi",
+            KEY.substring(10, 22),
+            KEY.substring(10, 22).toUpperCase(Locale.ROOT),
+            Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)),
+            Base64.getUrlEncoder().withoutPadding().encodeToString(withoutPrefix.getBytes(StandardCharsets.UTF_8)),
+            Base64.getEncoder()
+                    .encodeToString(KEY.getBytes(StandardCharsets.UTF_8))
+                    .toLowerCase(Locale.ROOT)
+        };
         for (String echo : echoes) {
             String cleaned = text.clean("Incorrect API key provided: " + echo + ". You can find your key at x.");
-            assertThat(cleaned).as(echo).doesNotContainIgnoringCase(echo).contains("***")
-                    .startsWith("Incorrect API key provided: ").endsWith(". You can find your key at x.");
+            assertThat(cleaned)
+                    .as(echo)
+                    .doesNotContainIgnoringCase(echo)
+                    .contains("***")
+                    .startsWith("Incorrect API key provided: ")
+                    .endsWith(". You can find your key at x.");
         }
     }
 
@@ -45,16 +57,23 @@ class ProviderTextTest {
         for (byte b : KEY.getBytes(StandardCharsets.UTF_8)) {
             everyByte.append(String.format("%%%02X", b));
         }
-        String[] echoes = {everyByte.toString(), everyByte.toString().toLowerCase(Locale.ROOT), KEY.replace("-", "%2D"),
-                HexFormat.of().formatHex(KEY.getBytes(StandardCharsets.UTF_8)),
-                HexFormat.of().withUpperCase().formatHex(KEY.substring(3).getBytes(StandardCharsets.UTF_8))};
+        String[] echoes = {
+            everyByte.toString(),
+            everyByte.toString().toLowerCase(Locale.ROOT),
+            KEY.replace("-", "%2D"),
+            HexFormat.of().formatHex(KEY.getBytes(StandardCharsets.UTF_8)),
+            HexFormat.of().withUpperCase().formatHex(KEY.substring(3).getBytes(StandardCharsets.UTF_8))
+        };
         for (String echo : echoes) {
             String cleaned = text.clean("key=" + echo + " rejected");
             assertThat(cleaned).as(echo).isEqualTo("key=*** rejected");
         }
         // half encoded, half not: the slice that spans both is still found
         String half = everyByte.substring(0, everyByte.length() / 2) + KEY.substring(KEY.length() / 2);
-        assertThat(text.clean("key=" + half)).as(half).doesNotContain("Ghi789Jkl012").doesNotContainIgnoringCase("%41%62%63");
+        assertThat(text.clean("key=" + half))
+                .as(half)
+                .doesNotContain("Ghi789Jkl012")
+                .doesNotContainIgnoringCase("%41%62%63");
     }
 
     @Test
@@ -70,9 +89,15 @@ class ProviderTextTest {
     void controlCharactersAreEscapedSoNoLineCanBeForged() {
         String forged = "bad\r\n2026-12-01 ERROR forged line\u001b[31mred\u009b31m\u0000\u007f";
         String cleaned = text.clean(forged);
-        assertThat(cleaned).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").doesNotContain("\u009b")
-                .doesNotContain("\u0000").doesNotContain("\u007f");
-        assertThat(cleaned).isEqualTo("bad\\u000d\\u000a2026-12-01 ERROR forged line\\u001b[31mred\\u009b31m\\u0000\\u007f");
+        assertThat(cleaned)
+                .doesNotContain("\r")
+                .doesNotContain("\n")
+                .doesNotContain("\u001b")
+                .doesNotContain("\u009b")
+                .doesNotContain("\u0000")
+                .doesNotContain("\u007f");
+        assertThat(cleaned)
+                .isEqualTo("bad\\u000d\\u000a2026-12-01 ERROR forged line\\u001b[31mred\\u009b31m\\u0000\\u007f");
         assertThat(text.clean("tabs\tand café stay")).isEqualTo("tabs\\u0009and café stay");
     }
 

@@ -1,15 +1,13 @@
 package org.qaembeddings.qa;
 
-import java.time.Duration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.test.context.TestPropertySource;
-
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** The default set-up a newcomer gets: the in-process model, end to end over HTTP. */
 @TestPropertySource(properties = "embedding.provider=local")
@@ -20,7 +18,8 @@ class LocalModelEndToEndTest extends DatabaseTest {
         String id = api.create("How do I reset my password?", "Open Settings, then Security, then Reset password.");
 
         JsonNode embedding = await().atMost(Duration.ofSeconds(30))
-                .until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
+                .until(
+                        () -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
                         e -> "COMPLETED".equals(e.path("status").asString()));
 
         assertThat(embedding.path("model").asString()).isEqualTo("all-minilm-l6-v2-q");

@@ -1,14 +1,13 @@
 package org.qaembeddings.qa;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qaembeddings.support.Api.assertProblem;
+
 import java.net.URI;
 import java.net.http.HttpRequest;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.qaembeddings.support.Api.assertProblem;
 
 /** The REST contract of /api/qa-pairs, and that bad input is refused whole. */
 class QaApiTest extends DatabaseTest {
@@ -26,7 +25,8 @@ class QaApiTest extends DatabaseTest {
         assertThat(r.header("Location")).endsWith("/api/qa-pairs/" + id);
         assertThat(r.json().path("question").asString()).isEqualTo("How do refunds work?");
         assertThat(r.json().path("answer").asString()).isEqualTo("Within 30 days.");
-        assertThat(r.json().path("createdAt").asString()).isEqualTo(r.json().path("updatedAt").asString());
+        assertThat(r.json().path("createdAt").asString())
+                .isEqualTo(r.json().path("updatedAt").asString());
         assertThat(r.json().path("embedding").path("status").asString()).isEqualTo("PENDING");
         assertThat(r.json().path("embedding").path("attempts").asInt()).isZero();
 
@@ -46,7 +46,8 @@ class QaApiTest extends DatabaseTest {
         assertThat(updated.status()).isEqualTo(200);
         assertThat(updated.json().path("question").asString()).isEqualTo("Q2?");
         assertThat(updated.json().path("createdAt")).isEqualTo(created.json().path("createdAt"));
-        assertThat(api.get("/api/qa-pairs/" + id).json().path("answer").asString()).isEqualTo("A2.");
+        assertThat(api.get("/api/qa-pairs/" + id).json().path("answer").asString())
+                .isEqualTo("A2.");
     }
 
     @Test
@@ -60,7 +61,13 @@ class QaApiTest extends DatabaseTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.json().path("items")).hasSize(2);
         assertThat(page.json().path("items").get(0).path("question").asString()).isEqualTo("Question 2?");
-        assertThat(page.json().path("items").get(0).path("embedding").path("status").asString()).isNotBlank();
+        assertThat(page.json()
+                        .path("items")
+                        .get(0)
+                        .path("embedding")
+                        .path("status")
+                        .asString())
+                .isNotBlank();
         assertThat(page.json().path("totalItems").asLong()).isEqualTo(5);
         assertThat(page.json().path("totalPages").asLong()).isEqualTo(3);
         assertThat(api.get("/api/qa-pairs?page=9&size=2").json().path("items")).isEmpty();
@@ -79,11 +86,13 @@ class QaApiTest extends DatabaseTest {
     void blankOrOversizedTextIsRejectedWithFieldErrors() {
         Api.Response blank = api.post("/api/qa-pairs", Api.pairJson("   ", ""));
         assertProblem(blank, 422);
-        assertThat(blank.json().path("errors").findValuesAsString("field")).containsExactlyInAnyOrder("answer", "question");
+        assertThat(blank.json().path("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("answer", "question");
 
         Api.Response tooLong = api.post("/api/qa-pairs", Api.pairJson("q".repeat(QaRequest.MAX_QUESTION + 1), "a"));
         assertProblem(tooLong, 422);
-        assertThat(tooLong.json().path("errors").get(0).path("field").asString()).isEqualTo("question");
+        assertThat(tooLong.json().path("errors").get(0).path("field").asString())
+                .isEqualTo("question");
 
         Api.Response control = api.post("/api/qa-pairs", Api.pairJson("nul\u0000byte?", "bell\u0007"));
         assertProblem(control, 422);
@@ -97,7 +106,8 @@ class QaApiTest extends DatabaseTest {
 
     @Test
     void longestValidTextsAreAccepted() {
-        Api.Response r = api.post("/api/qa-pairs",
+        Api.Response r = api.post(
+                "/api/qa-pairs",
                 Api.pairJson("q".repeat(QaRequest.MAX_QUESTION), "\u00e9".repeat(QaRequest.MAX_ANSWER)));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
@@ -117,14 +127,16 @@ class QaApiTest extends DatabaseTest {
     @Test
     void serverOwnedFieldsCannotBeSet() {
         for (String field : new String[] {"id", "status", "vector", "createdAt", "embedding"}) {
-            Api.Response r = api.post("/api/qa-pairs",
-                    "{\"question\":\"q?\",\"answer\":\"a\",\"" + field + "\":\"x\"}");
+            Api.Response r =
+                    api.post("/api/qa-pairs", "{\"question\":\"q?\",\"answer\":\"a\",\"" + field + "\":\"x\"}");
             assertProblem(r, 400);
             assertThat(r.json().path("detail").asString()).contains("'" + field + "'");
         }
         String id = api.create("q?", "a");
-        assertProblem(api.put("/api/qa-pairs/" + id, "{\"question\":\"q?\",\"answer\":\"b\",\"id\":\"" + id + "\"}"), 400);
-        assertThat(api.get("/api/qa-pairs/" + id).json().path("answer").asString()).isEqualTo("a");
+        assertProblem(
+                api.put("/api/qa-pairs/" + id, "{\"question\":\"q?\",\"answer\":\"b\",\"id\":\"" + id + "\"}"), 400);
+        assertThat(api.get("/api/qa-pairs/" + id).json().path("answer").asString())
+                .isEqualTo("a");
         assertThat(pairs()).isEqualTo(1);
     }
 
@@ -136,8 +148,8 @@ class QaApiTest extends DatabaseTest {
         // the same body without a declared length, as a client streaming it would send it
         Api.Response chunked = api.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/qa-pairs"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(huge.getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() ->
+                        new java.io.ByteArrayInputStream(huge.getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
         assertProblem(chunked, 413);
         assertThat(pairs()).isZero();
     }
@@ -159,7 +171,8 @@ class QaApiTest extends DatabaseTest {
     void sqlLookingTextIsStoredVerbatim() {
         String question = "'; DROP TABLE qa_pair; --";
         String id = api.create(question, "Robert\"); DELETE FROM qa_embedding; --");
-        assertThat(api.get("/api/qa-pairs/" + id).json().path("question").asString()).isEqualTo(question);
+        assertThat(api.get("/api/qa-pairs/" + id).json().path("question").asString())
+                .isEqualTo(question);
         assertThat(pairs()).isEqualTo(1);
         assertThat(embeddings()).isEqualTo(1);
     }
@@ -167,7 +180,9 @@ class QaApiTest extends DatabaseTest {
     @Test
     void unknownRoutesAndMethodsAreProblems() {
         assertProblem(api.get("/api/nothing-here"), 404);
-        assertProblem(api.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/qa-pairs"))
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))), 405);
+        assertProblem(
+                api.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/qa-pairs"))
+                        .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))),
+                405);
     }
 }

@@ -1,20 +1,18 @@
 package org.qaembeddings.qa;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
-
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Saving a pair gets it embedded in the background, and nothing more (the specification's
@@ -27,13 +25,17 @@ class QaEmbeddingFlowTest extends DatabaseTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private JsonNode awaitLastError(String id, String text) {
-        return await().atMost(WAIT).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
-                e -> e.path("lastError").asString("").contains(text));
+        return await().atMost(WAIT)
+                .until(
+                        () -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
+                        e -> e.path("lastError").asString("").contains(text));
     }
 
     private JsonNode awaitStatus(String id, String status) {
-        return await().atMost(WAIT).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
-                e -> status.equals(e.path("status").asString()));
+        return await().atMost(WAIT)
+                .until(
+                        () -> api.get("/api/qa-pairs/" + id + "/embedding").json(),
+                        e -> status.equals(e.path("status").asString()));
     }
 
     private static float[] floats(JsonNode array) {
@@ -61,7 +63,8 @@ class QaEmbeddingFlowTest extends DatabaseTest {
         assertThat(embedding.path("model").asString()).isEqualTo("fake-embedding");
         assertThat(embedding.path("attempts").asInt()).isEqualTo(1);
         assertThat(floats(embedding.path("vector")))
-                .containsExactly(FakeOpenAiServer.vectorFor(text("What is a lease?", "A time-bound claim."), DIMENSIONS));
+                .containsExactly(
+                        FakeOpenAiServer.vectorFor(text("What is a lease?", "A time-bound claim."), DIMENSIONS));
         assertThat(OPENAI.allInputs()).containsOnlyOnce(text("What is a lease?", "A time-bound claim."));
         assertThat(OPENAI.requests().get(0).authorization()).isEqualTo("Bearer sk-test-secret-key-0123456789");
     }
@@ -97,7 +100,9 @@ class QaEmbeddingFlowTest extends DatabaseTest {
         Api.Response pair = api.get("/api/qa-pairs/" + id);
         assertThat(pair.status()).isEqualTo(200);
         assertThat(pair.json().path("question").asString()).isEqualTo("Does a failure block saves?");
-        assertThat(api.put("/api/qa-pairs/" + id, Api.pairJson("Still editable?", "Yes.")).status()).isEqualTo(200);
+        assertThat(api.put("/api/qa-pairs/" + id, Api.pairJson("Still editable?", "Yes."))
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -119,7 +124,11 @@ class QaEmbeddingFlowTest extends DatabaseTest {
         // the provider holds the worker's request; saves and reads go on regardless
         Api.Response second = api.post("/api/qa-pairs", Api.pairJson("Another save?", "Also fine."));
         assertThat(second.status()).isEqualTo(201);
-        assertThat(api.get("/api/qa-pairs/" + first).json().path("embedding").path("status").asString())
+        assertThat(api.get("/api/qa-pairs/" + first)
+                        .json()
+                        .path("embedding")
+                        .path("status")
+                        .asString())
                 .isEqualTo("PROCESSING");
 
         release.countDown();
@@ -137,7 +146,8 @@ class QaEmbeddingFlowTest extends DatabaseTest {
         assertThat(updated.status()).isEqualTo(200);
         assertThat(updated.json().path("embedding").path("status").asString()).isEqualTo("COMPLETED");
         JsonNode after = api.get("/api/qa-pairs/" + id + "/embedding").json();
-        assertThat(after.path("updatedAt").asString()).isEqualTo(before.path("updatedAt").asString());
+        assertThat(after.path("updatedAt").asString())
+                .isEqualTo(before.path("updatedAt").asString());
         assertThat(after.path("vector")).isEqualTo(before.path("vector"));
         // a new pair after the no-op update is embedded alone: the no-op added nothing to the queue
         String other = api.create("Another question?", "Another answer.");
@@ -156,7 +166,10 @@ class QaEmbeddingFlowTest extends DatabaseTest {
 
         assertThat(api.get("/api/qa-pairs/" + id).status()).isEqualTo(404);
         assertThat(api.get("/api/qa-pairs/" + id + "/embedding").status()).isEqualTo(404);
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding").query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding")
+                        .query(Long.class)
+                        .single())
+                .isZero();
         assertThat(api.delete("/api/qa-pairs/" + id).status()).isEqualTo(404);
     }
 
@@ -167,7 +180,8 @@ class QaEmbeddingFlowTest extends DatabaseTest {
                 .toList();
 
         await().atMost(WAIT).until(() -> rowsWithStatus("COMPLETED") == ids.size());
-        assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.inputs().size()).isBetween(1, 100));
+        assertThat(OPENAI.requests())
+                .allSatisfy(r -> assertThat(r.inputs().size()).isBetween(1, 100));
         assertThat(OPENAI.allInputs()).doesNotHaveDuplicates().hasSize(ids.size());
     }
 }

@@ -1,21 +1,19 @@
 package org.qaembeddings.search;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** What a newcomer gets with the defaults: a paraphrase finds the right pair first, with the in-process model. */
 @TestPropertySource(properties = "embedding.provider=local")
@@ -38,29 +36,38 @@ class LocalModelSearchTest extends DatabaseTest {
     }
 
     @ParameterizedTest(name = "{0} finds \"{1}\" in {2}")
-    @CsvSource(delimiter = '|', value = {
-            "forgot my login|How do I reset my password?|hybrid",
-            "forgot my login|How do I reset my password?|semantic",
-            "when will my parcel arrive|How long does shipping take?|hybrid",
-            "stop paying every month|How do I cancel my subscription?|semantic",
-            "bills for my purchases|Where can I download my invoices?|hybrid",
-            "how can I reset my password|How do I reset my password?|hybrid",
-            "reset password|How do I reset my password?|keyword"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "forgot my login|How do I reset my password?|hybrid",
+                "forgot my login|How do I reset my password?|semantic",
+                "when will my parcel arrive|How long does shipping take?|hybrid",
+                "stop paying every month|How do I cancel my subscription?|semantic",
+                "bills for my purchases|Where can I download my invoices?|hybrid",
+                "how can I reset my password|How do I reset my password?|hybrid",
+                "reset password|How do I reset my password?|keyword"
+            })
     void aParaphraseFindsTheRightPairFirst(String query, String expected, String mode) {
         PAIRS.forEach(api::create);
         await().atMost(Duration.ofSeconds(60)).until(() -> rowsWithStatus("COMPLETED") == PAIRS.size());
         // every vector in the index: hits are read back from the database, which is ahead of it
-        long last = jdbc.sql("SELECT MAX(change_seq) FROM qa_embedding").query(Long.class).single();
-        await().atMost(Duration.ofSeconds(10)).until(() -> follower.position().read() >= last && follower.position().gaps().isEmpty());
+        long last = jdbc.sql("SELECT MAX(change_seq) FROM qa_embedding")
+                .query(Long.class)
+                .single();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> follower.position().read() >= last
+                        && follower.position().gaps().isEmpty());
 
-        JsonNode answer = api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8)).json();
+        JsonNode answer = api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8))
+                .json();
         assertThat(answer.path("degraded").isNull()).isTrue();
 
         assertThat(answer.path("hits").get(0).path("question").asString()).isEqualTo(expected);
         if (!mode.equals("keyword")) {
             JsonNode setting = api.get("/api/embeddings/reembed").json().path("to");
             assertThat(setting.path("model").asString()).isEqualTo("all-minilm-l6-v2-q");
-            assertThat(answer.path("setting").asString()).isEqualTo(setting.path("key").asString());
+            assertThat(answer.path("setting").asString())
+                    .isEqualTo(setting.path("key").asString());
         }
         assertThat(OPENAI.requests()).isEmpty();
     }

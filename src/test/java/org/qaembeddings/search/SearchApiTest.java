@@ -1,5 +1,9 @@
 package org.qaembeddings.search;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.awaitility.Awaitility.await;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -8,19 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.Api;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 import org.qaembeddings.support.DatabaseTest;
 import org.qaembeddings.support.FakeOpenAiServer;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.offset;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code GET /api/search} and {@code /api/qa-pairs/{id}/similar} over HTTP, with the stand-in
@@ -51,14 +49,22 @@ class SearchApiTest extends DatabaseTest {
     }
 
     private void awaitCompleted(String id) {
-        await().atMost(WITHIN).until(() -> api.get("/api/qa-pairs/" + id + "/embedding").json().path("status").asString(),
-                "COMPLETED"::equals);
+        await().atMost(WITHIN)
+                .until(
+                        () -> api.get("/api/qa-pairs/" + id + "/embedding")
+                                .json()
+                                .path("status")
+                                .asString(),
+                        "COMPLETED"::equals);
     }
 
     /** Waits until {@code query} in {@code mode} has {@code id} first. */
     private JsonNode awaitFirst(String query, String mode, String id) {
-        return await().atMost(WITHIN).until(() -> search(query, "&mode=" + mode).json(),
-                json -> json.path("hits").size() > 0 && id.equals(json.path("hits").get(0).path("id").asString()));
+        return await().atMost(WITHIN)
+                .until(
+                        () -> search(query, "&mode=" + mode).json(),
+                        json -> json.path("hits").size() > 0
+                                && id.equals(json.path("hits").get(0).path("id").asString()));
     }
 
     @Test
@@ -82,14 +88,22 @@ class SearchApiTest extends DatabaseTest {
         awaitCompleted(target);
         awaitCompleted(other);
 
-        JsonNode semantic = awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "semantic", target);
-        assertThat(semantic.path("hits").get(0).path("score").asDouble()).as("cosine of a vector with itself").isGreaterThan(0.999);
-        JsonNode setting = api.get("/api/qa-pairs/" + target + "/embedding").json().path("setting");
+        JsonNode semantic =
+                awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "semantic", target);
+        assertThat(semantic.path("hits").get(0).path("score").asDouble())
+                .as("cosine of a vector with itself")
+                .isGreaterThan(0.999);
+        JsonNode setting =
+                api.get("/api/qa-pairs/" + target + "/embedding").json().path("setting");
         assertThat(setting.path("model").asString()).isEqualTo("fake-embedding");
-        assertThat(semantic.path("setting").asString()).as("the setting of the vectors that ranked").isEqualTo(setting.path("key").asString());
-        assertThat(semantic.path("hits").get(0).path("embedding").path("fresh").asBoolean()).isTrue();
+        assertThat(semantic.path("setting").asString())
+                .as("the setting of the vectors that ranked")
+                .isEqualTo(setting.path("key").asString());
+        assertThat(semantic.path("hits").get(0).path("embedding").path("fresh").asBoolean())
+                .isTrue();
 
-        JsonNode hybrid = awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "hybrid", target);
+        JsonNode hybrid =
+                awaitFirst(embedded("Where are invoices stored?", "In the billing archive."), "hybrid", target);
         JsonNode first = hybrid.path("hits").get(0);
         assertThat(first.path("ranks").path("semantic").asInt()).isEqualTo(1);
         assertThat(first.path("ranks").path("keyword").asInt()).isEqualTo(1);
@@ -101,33 +115,61 @@ class SearchApiTest extends DatabaseTest {
     void aRepeatedQueryIsEmbeddedOnceAndBilled() {
         String id = api.create("What is the refund window?", "Thirty days.");
         awaitCompleted(id);
-        await().atMost(WITHIN).until(() -> search("refund window", "&mode=keyword").json().path("hits").size() == 1);
+        await().atMost(WITHIN)
+                .until(() -> search("refund window", "&mode=keyword")
+                                .json()
+                                .path("hits")
+                                .size()
+                        == 1);
         OPENAI.reset();
-        long costsBefore = jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single();
+        long costsBefore = jdbc.sql("SELECT COUNT(*) FROM embedding_cost")
+                .query(Long.class)
+                .single();
 
         for (int i = 0; i < 3; i++) {
-            assertThat(search("how long can I get my money back", "&mode=semantic").status()).isEqualTo(200);
+            assertThat(search("how long can I get my money back", "&mode=semantic")
+                            .status())
+                    .isEqualTo(200);
         }
 
         assertThat(OPENAI.allInputs()).containsExactly("how long can I get my money back");
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_cost").query(Long.class).single()).isEqualTo(costsBefore + 1);
-        assertThat(jdbc.sql("SELECT purpose FROM embedding_cost ORDER BY id DESC LIMIT 1").query(String.class).single())
-                .as("billed as its own kind of call").isEqualTo("QUERY");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM embedding_cost")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(costsBefore + 1);
+        assertThat(jdbc.sql("SELECT purpose FROM embedding_cost ORDER BY id DESC LIMIT 1")
+                        .query(String.class)
+                        .single())
+                .as("billed as its own kind of call")
+                .isEqualTo("QUERY");
     }
 
     @Test
     void aProviderThatIsDownDegradesToWordsInsteadOfFailing() {
         String id = api.create("Can I export my data?", "Yes, as CSV from the account page.");
         awaitCompleted(id);
-        await().atMost(WITHIN).until(() -> search("export data", "&mode=keyword").json().path("hits").size() == 1);
+        await().atMost(WITHIN)
+                .until(() -> search("export data", "&mode=keyword")
+                                .json()
+                                .path("hits")
+                                .size()
+                        == 1);
         OPENAI.behave(request -> FakeOpenAiServer.Reply.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
 
         for (String mode : List.of("hybrid", "semantic")) {
             Api.Response response = search("export my data please", "&mode=" + mode);
             assertThat(response.status()).isEqualTo(200);
-            assertThat(response.json().path("degraded").asString()).contains("could not be embedded").contains("keyword results only");
+            assertThat(response.json().path("degraded").asString())
+                    .contains("could not be embedded")
+                    .contains("keyword results only");
             assertThat(ids(response)).containsExactly(id);
-            assertThat(response.json().path("hits").get(0).path("ranks").path("semantic").isNull()).isTrue();
+            assertThat(response.json()
+                            .path("hits")
+                            .get(0)
+                            .path("ranks")
+                            .path("semantic")
+                            .isNull())
+                    .isTrue();
         }
     }
 
@@ -151,16 +193,30 @@ class SearchApiTest extends DatabaseTest {
             return OPENAI.vectors(request);
         });
         try {
-            assertThat(api.put("/api/qa-pairs/" + id, Api.pairJson("How do I add a teammate?", "Invite them from the team page."))
-                    .status()).isEqualTo(200);
+            assertThat(api.put(
+                                    "/api/qa-pairs/" + id,
+                                    Api.pairJson("How do I add a teammate?", "Invite them from the team page."))
+                            .status())
+                    .isEqualTo(200);
 
-            JsonNode stale = await().atMost(Duration.ofSeconds(3)).until(() -> search(oldText, "&mode=semantic").json(),
-                    json -> json.path("hits").size() == 1
-                            && !json.path("hits").get(0).path("embedding").path("fresh").asBoolean()
-                            && "How do I add a teammate?".equals(json.path("hits").get(0).path("question").asString()));
+            JsonNode stale = await().atMost(Duration.ofSeconds(3))
+                    .until(
+                            () -> search(oldText, "&mode=semantic").json(),
+                            json -> json.path("hits").size() == 1
+                                    && !json.path("hits")
+                                            .get(0)
+                                            .path("embedding")
+                                            .path("fresh")
+                                            .asBoolean()
+                                    && "How do I add a teammate?"
+                                            .equals(json.path("hits")
+                                                    .get(0)
+                                                    .path("question")
+                                                    .asString()));
             assertThat(stale.path("degraded").isNull()).isTrue();
             // hits are read back from the database; the index holds the edit once its new words find it
-            await().atMost(Duration.ofSeconds(3)).until(() -> ids(search("teammate", "&mode=keyword")).equals(List.of(id)));
+            await().atMost(Duration.ofSeconds(3))
+                    .until(() -> ids(search("teammate", "&mode=keyword")).equals(List.of(id)));
             assertThat(stale.path("hits").get(0).path("id").asString()).isEqualTo(id);
             Api.Response freshOnly = search(oldText, "&mode=semantic&freshOnly=true");
             assertThat(freshOnly.json().path("degraded").isNull()).isTrue();
@@ -175,7 +231,8 @@ class SearchApiTest extends DatabaseTest {
     void aDeletedPairIsNeverShownEvenBeforeTheIndexHasFollowed() {
         String kept = api.create("Which browsers are supported?", "The last two versions of each.");
         String gone = api.create("Which browsers were supported in 2019?", "Internet Explorer 11.");
-        await().atMost(WITHIN).until(() -> ids(search("browsers supported", "&mode=keyword")).size() == 2);
+        await().atMost(WITHIN)
+                .until(() -> ids(search("browsers supported", "&mode=keyword")).size() == 2);
 
         assertThat(api.delete("/api/qa-pairs/" + gone).status()).isEqualTo(204);
 
@@ -188,7 +245,8 @@ class SearchApiTest extends DatabaseTest {
         String b = api.create("How do I change my email?", "From the profile page.");
         awaitCompleted(a);
         awaitCompleted(b);
-        await().atMost(WITHIN).until(() -> ids(search("password email", "&mode=keyword")).size() == 2);
+        await().atMost(WITHIN)
+                .until(() -> ids(search("password email", "&mode=keyword")).size() == 2);
         OPENAI.reset();
 
         Api.Response similar = api.get("/api/qa-pairs/" + a + "/similar?k=5");
@@ -201,7 +259,8 @@ class SearchApiTest extends DatabaseTest {
     @Test
     void theSearchContributorSaysHowFarTheIndexHasFollowed() {
         String id = api.create("Is the index healthy?", "Ask the actuator.");
-        await().atMost(WITHIN).until(() -> ids(search("index healthy", "&mode=keyword")).equals(List.of(id)));
+        await().atMost(WITHIN)
+                .until(() -> ids(search("index healthy", "&mode=keyword")).equals(List.of(id)));
 
         Api.Response health = api.get("/actuator/health/search");
         assertThat(health.status()).isEqualTo(200);
@@ -227,8 +286,13 @@ class SearchApiTest extends DatabaseTest {
         Api.assertProblem(search("ok", "&minScore=NaN"), 400);
         Api.assertProblem(search("ok", "&freshOnly=maybe"), 400);
         Api.assertProblem(api.get("/api/qa-pairs/not-a-uuid/similar"), 400);
-        assertThat(search("x".repeat(SearchController.MAX_QUERY_LENGTH), "&mode=keyword").status()).isEqualTo(200);
-        assertThat(search("the of and", "&mode=keyword").json().path("hits")).as("only stop words").isEmpty();
-        assertThat(search("ok", "&mode=fuzzy").json().path("detail").asString()).contains("hybrid, semantic or keyword");
+        assertThat(search("x".repeat(SearchController.MAX_QUERY_LENGTH), "&mode=keyword")
+                        .status())
+                .isEqualTo(200);
+        assertThat(search("the of and", "&mode=keyword").json().path("hits"))
+                .as("only stop words")
+                .isEmpty();
+        assertThat(search("ok", "&mode=fuzzy").json().path("detail").asString())
+                .contains("hybrid, semantic or keyword");
     }
 }

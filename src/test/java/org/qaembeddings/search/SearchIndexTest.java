@@ -1,5 +1,10 @@
 package org.qaembeddings.search;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,20 +16,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
-
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import org.qaembeddings.embedding.ChangeFeed;
 import org.qaembeddings.embedding.EmbeddingStatus;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.offset;
-import static org.awaitility.Awaitility.await;
 
 /** The Lucene index on its own: what it keeps across a restart, and what it does with a directory it cannot use. */
 class SearchIndexTest {
@@ -35,7 +33,8 @@ class SearchIndexTest {
     Path dir;
 
     private static ChangeFeed.Change pair(long seq, UUID id, String question, float[] vector) {
-        return new ChangeFeed.Change(seq, id, false, question, "an answer", EmbeddingStatus.COMPLETED, "m", vector, true);
+        return new ChangeFeed.Change(
+                seq, id, false, question, "an answer", EmbeddingStatus.COMPLETED, "m", vector, true);
     }
 
     /** An index in {@link #dir} holding one pair, committed at {@code committedAt} and closed. */
@@ -61,7 +60,9 @@ class SearchIndexTest {
         assertThat(SearchIndex.candidates(10, 200_000)).isEqualTo(100);
         assertThat(SearchIndex.candidates(10, 1_000_000)).isEqualTo(400);
         assertThat(SearchIndex.candidates(10, 100_000_000)).isEqualTo(SearchIndex.MAX_KNN_CANDIDATES);
-        assertThat(SearchIndex.candidates(150, 0)).as("never fewer than the hits asked for").isEqualTo(150);
+        assertThat(SearchIndex.candidates(150, 0))
+                .as("never fewer than the hits asked for")
+                .isEqualTo(150);
     }
 
     @Test
@@ -76,7 +77,9 @@ class SearchIndexTest {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             assertThat(index.rebuildReason()).isNull();
             assertThat(index.committedPosition()).isEqualTo(position);
-            assertThat(index.keyword("resetting passwords", 10)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.keyword("resetting passwords", 10))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
         }
     }
 
@@ -97,14 +100,17 @@ class SearchIndexTest {
             }
             index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
             assertThat(index.segments()).isEqualTo(3);
-            assertThat(index.vectorCount("m", 8)).as("the vectors of all segments: what the graph's search width grows with")
+            assertThat(index.vectorCount("m", 8))
+                    .as("the vectors of all segments: what the graph's search width grows with")
                     .isEqualTo(30);
 
             index.caughtUp();
             await().atMost(Duration.ofSeconds(30)).until(index::compacted);
             assertThat(index.segments()).isEqualTo(1);
             assertThat(index.size()).isEqualTo(30);
-            assertThat(index.semantic(vector(8, 7), "m", 1, false)).extracting(SearchIndex.Scored::id).containsExactly(ids.get(6));
+            assertThat(index.semantic(vector(8, 7), "m", 1, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(ids.get(6));
             index.commit(new ChangeFeed.Position(ids.size(), List.of()), NOW);
         }
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
@@ -133,22 +139,32 @@ class SearchIndexTest {
             index.caughtUp();
             assertThat(index.vectorsInserted()).isEqualTo(1);
 
-            ChangeFeed.Change edited = new ChangeFeed.Change(2, id, false, "How do I change my username?", "an answer",
-                    EmbeddingStatus.PENDING, "m", v, false);
+            ChangeFeed.Change edited = new ChangeFeed.Change(
+                    2, id, false, "How do I change my username?", "an answer", EmbeddingStatus.PENDING, "m", v, false);
             index.apply(List.of(edited));
             index.refresh();
-            assertThat(index.vectorsInserted()).as("the vector is the one indexed").isEqualTo(1);
-            assertThat(index.keyword("username", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.vectorsInserted())
+                    .as("the vector is the one indexed")
+                    .isEqualTo(1);
+            assertThat(index.keyword("username", 5))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
             assertThat(index.keyword("password", 5)).isEmpty();
-            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
-            assertThat(index.semantic(v, "m", 5, true)).as("the vector is of the old text").isEmpty();
+            assertThat(index.semantic(v, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
+            assertThat(index.semantic(v, "m", 5, true))
+                    .as("the vector is of the old text")
+                    .isEmpty();
             assertThat(index.size()).isEqualTo(1);
 
             float[] renewed = vector(16, 2);
             index.apply(List.of(pair(3, id, "How do I change my username?", renewed)));
             index.refresh();
             assertThat(index.vectorsInserted()).isEqualTo(2);
-            assertThat(index.semantic(renewed, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(renewed, "m", 5, true))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
             assertThat(index.semantic(renewed, "m", 1, false).get(0).score()).isCloseTo(1.0f, offset(1e-5f));
         }
     }
@@ -164,7 +180,9 @@ class SearchIndexTest {
             index.apply(List.of(pair(2, id, "Restored?", null))); // the searched index still holds the vector
             index.apply(List.of(pair(3, id, "Restored?", v)));
             index.refresh();
-            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(v, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
         }
     }
 
@@ -191,21 +209,42 @@ class SearchIndexTest {
         float[] kept = vector(16, 12);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             // its own vector of the new setting, and the one kept from the old, made from an older text
-            index.apply(List.of(new ChangeFeed.Change(1, id, false, "Switched?", "a", EmbeddingStatus.COMPLETED,
+            index.apply(List.of(
+                    new ChangeFeed.Change(
+                            1,
+                            id,
+                            false,
+                            "Switched?",
+                            "a",
+                            EmbeddingStatus.COMPLETED,
                             List.of(new ChangeFeed.Slot("new", made, true), new ChangeFeed.Slot("old", kept, false))),
-                    new ChangeFeed.Change(2, other, false, "Not yet?", "a", EmbeddingStatus.COMPLETED, "old", vector(16, 13), true)));
+                    new ChangeFeed.Change(
+                            2, other, false, "Not yet?", "a", EmbeddingStatus.COMPLETED, "old", vector(16, 13), true)));
             index.refresh();
-            assertThat(index.semantic(made, "new", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
-            assertThat(index.semantic(kept, "old", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id, other);
-            assertThat(index.semantic(kept, "old", 5, true)).as("freshness is per setting").extracting(SearchIndex.Scored::id)
+            assertThat(index.semantic(made, "new", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
+            assertThat(index.semantic(kept, "old", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id, other);
+            assertThat(index.semantic(kept, "old", 5, true))
+                    .as("freshness is per setting")
+                    .extracting(SearchIndex.Scored::id)
                     .containsExactly(other);
-            assertThat(index.semantic(made, "new", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(made, "new", 5, true))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
 
-            index.apply(List.of(new ChangeFeed.Change(3, id, false, "Switched?", "a", EmbeddingStatus.COMPLETED, "new", made, true)));
+            index.apply(List.of(new ChangeFeed.Change(
+                    3, id, false, "Switched?", "a", EmbeddingStatus.COMPLETED, "new", made, true)));
             index.refresh();
-            assertThat(index.semantic(kept, "old", 5, false)).as("the kept vector was dropped").extracting(SearchIndex.Scored::id)
+            assertThat(index.semantic(kept, "old", 5, false))
+                    .as("the kept vector was dropped")
+                    .extracting(SearchIndex.Scored::id)
                     .containsExactly(other);
-            assertThat(index.semantic(made, "new", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.semantic(made, "new", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
 
             index.apply(List.of(ChangeFeed.Change.deletion(4, other)));
             index.refresh();
@@ -217,8 +256,9 @@ class SearchIndexTest {
     void anIndexOfAnotherLayoutIsRebuilt() throws IOException {
         try (FSDirectory directory = FSDirectory.open(dir);
                 IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
-            writer.setLiveCommitData(Map.of("layout", "1", "position", ChangeFeed.Position.START.encode(),
-                    "committedAt", NOW.toString()).entrySet());
+            writer.setLiveCommitData(
+                    Map.of("layout", "1", "position", ChangeFeed.Position.START.encode(), "committedAt", NOW.toString())
+                            .entrySet());
             writer.commit();
         }
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
@@ -240,7 +280,8 @@ class SearchIndexTest {
     void aCorruptIndexIsRebuiltFromTheStart() throws IOException {
         commitOnePair("Soon corrupt?", vector(8, 2), NOW);
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> !f.getFileName().toString().equals("write.lock")).toList()) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().equals("write.lock"))
+                    .toList()) {
                 byte[] bytes = Files.readAllBytes(file);
                 for (int i = 0; i < bytes.length; i += 7) {
                     bytes[i] ^= 0x5A;
@@ -255,7 +296,9 @@ class SearchIndexTest {
             UUID id = UUID.randomUUID();
             index.apply(List.of(pair(1, id, "Rebuilt?", vector(8, 3))));
             index.refresh();
-            assertThat(index.keyword("rebuilt", 5)).extracting(SearchIndex.Scored::id).containsExactly(id);
+            assertThat(index.keyword("rebuilt", 5))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
         }
     }
 
@@ -265,7 +308,8 @@ class SearchIndexTest {
             index.apply(List.of(pair(1, UUID.randomUUID(), "Kept?", null)));
             index.commit(new ChangeFeed.Position(1, List.of()), NOW);
             assertThatThrownBy(() -> SearchIndex.open(dir, NOW.minusSeconds(3600)))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by another process");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by another process");
             index.refresh();
             assertThat(index.size()).isEqualTo(1);
         }
@@ -278,12 +322,19 @@ class SearchIndexTest {
         UUID otherModel = UUID.randomUUID();
         float[] target = vector(3072, 9);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, small, "Small?", vector(1536, 4)), pair(2, large, "Large?", target),
-                    new ChangeFeed.Change(3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)));
+            index.apply(List.of(
+                    pair(1, small, "Small?", vector(1536, 4)),
+                    pair(2, large, "Large?", target),
+                    new ChangeFeed.Change(
+                            3, otherModel, false, "Other?", "a", EmbeddingStatus.COMPLETED, "other", target, true)));
             index.refresh();
-            assertThat(index.semantic(target, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(large);
+            assertThat(index.semantic(target, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(large);
             assertThat(index.semantic(target, "m", 5, false).get(0).score()).isCloseTo(1.0f, offset(1e-5f));
-            assertThat(index.semantic(vector(1536, 4), "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(small);
+            assertThat(index.semantic(vector(1536, 4), "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(small);
         }
     }
 
@@ -293,11 +344,16 @@ class SearchIndexTest {
         UUID fresh = UUID.randomUUID();
         float[] v = vector(8, 5);
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(new ChangeFeed.Change(1, stale, false, "Edited?", "a", EmbeddingStatus.PENDING, "m", v, false),
+            index.apply(List.of(
+                    new ChangeFeed.Change(1, stale, false, "Edited?", "a", EmbeddingStatus.PENDING, "m", v, false),
                     pair(2, fresh, "Current?", vector(8, 6))));
             index.refresh();
-            assertThat(index.semantic(v, "m", 5, false)).extracting(SearchIndex.Scored::id).containsExactly(stale, fresh);
-            assertThat(index.semantic(v, "m", 5, true)).extracting(SearchIndex.Scored::id).containsExactly(fresh);
+            assertThat(index.semantic(v, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(stale, fresh);
+            assertThat(index.semantic(v, "m", 5, true))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(fresh);
         }
     }
 
@@ -306,14 +362,21 @@ class SearchIndexTest {
         UUID most = UUID.randomUUID();
         UUID one = UUID.randomUUID();
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, most, "rotate signing keys weekly", null), pair(2, one, "keys to the office", null)));
+            index.apply(List.of(
+                    pair(1, most, "rotate signing keys weekly", null), pair(2, one, "keys to the office", null)));
             index.refresh();
             // four words (stop words aside): "rotate", "sign", "key", "monthly"
             String query = "rotate the signing keys monthly";
-            assertThat(index.keyword(query, 10)).extracting(SearchIndex.Scored::id).containsExactly(most, one);
-            assertThat(index.keyword(query, 10, 0.75)).extracting(SearchIndex.Scored::id).containsExactly(most);
+            assertThat(index.keyword(query, 10))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(most, one);
+            assertThat(index.keyword(query, 10, 0.75))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(most);
             assertThat(index.keyword(query, 10, 1.0)).isEmpty();
-            assertThat(index.keyword("the of and", 10, 0.75)).as("only stop words").isEmpty();
+            assertThat(index.keyword("the of and", 10, 0.75))
+                    .as("only stop words")
+                    .isEmpty();
         }
     }
 

@@ -1,5 +1,8 @@
 package org.qaembeddings.search;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,15 +18,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
-
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Searches running while pairs are edited and deleted: every search answers, no pair deleted
@@ -64,7 +62,8 @@ class SearchRaceTest extends DatabaseTest {
                         if (r.status() != 200) {
                             failures.add(mode + " answered " + r.status() + ": " + r.body());
                         } else {
-                            ids(r.json()).stream().filter(goneBefore::contains)
+                            ids(r.json()).stream()
+                                    .filter(goneBefore::contains)
                                     .forEach(id -> failures.add(mode + " showed " + id + ", deleted before it began"));
                         }
                     }
@@ -77,8 +76,13 @@ class SearchRaceTest extends DatabaseTest {
                     assertThat(writer.delete("/api/qa-pairs/" + id).status()).isEqualTo(204);
                     deleted.add(id);
                 } else {
-                    assertThat(writer.put("/api/qa-pairs/" + id, Api.pairJson("Edited question " + i + " about lanterns?",
-                            "Edited answer " + i + " about lanterns.")).status()).isEqualTo(200);
+                    assertThat(writer.put(
+                                            "/api/qa-pairs/" + id,
+                                            Api.pairJson(
+                                                    "Edited question " + i + " about lanterns?",
+                                                    "Edited answer " + i + " about lanterns."))
+                                    .status())
+                            .isEqualTo(200);
                 }
             }
             writing.set(false);
@@ -92,12 +96,19 @@ class SearchRaceTest extends DatabaseTest {
         assertThat(failures).isEmpty();
         assertThat(searches.get()).as("searches ran beside the writes").isPositive();
 
-        List<String> survivors = ids.stream().filter(id -> !deleted.contains(id)).toList();
-        JsonNode settled = await().atMost(Duration.ofSeconds(10)).until(
-                () -> api.get("/api/search?k=100&mode=keyword&q=edited+lanterns").json(),
-                json -> new HashSet<>(ids(json)).equals(new HashSet<>(survivors)));
-        settled.path("hits").forEach(hit -> assertThat(hit.path("question").asString()).startsWith("Edited question"));
+        List<String> survivors =
+                ids.stream().filter(id -> !deleted.contains(id)).toList();
+        JsonNode settled = await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> api.get("/api/search?k=100&mode=keyword&q=edited+lanterns")
+                                .json(),
+                        json -> new HashSet<>(ids(json)).equals(new HashSet<>(survivors)));
+        settled.path("hits")
+                .forEach(hit -> assertThat(hit.path("question").asString()).startsWith("Edited question"));
         // no old text stays indexed: a change the index skipped would keep its pair found by its old words
-        await().atMost(Duration.ofSeconds(10)).until(() -> ids(api.get("/api/search?k=100&mode=keyword&q=racing").json()).isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ids(api.get("/api/search?k=100&mode=keyword&q=racing")
+                                .json())
+                        .isEmpty());
     }
 }

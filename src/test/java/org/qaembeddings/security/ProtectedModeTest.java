@@ -1,5 +1,8 @@
 package org.qaembeddings.security;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -9,7 +12,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.Collections;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.qaembeddings.QaEmbeddingsApplication;
@@ -18,9 +20,6 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Without API keys the service is reachable from this machine only, as Redis's protected mode. */
 @ExtendWith(OutputCaptureExtension.class)
@@ -67,7 +66,9 @@ class ProtectedModeTest {
             assertThat(accepts(InetAddress.getLoopbackAddress(), port)).isTrue();
             Optional<InetAddress> external = externalAddress();
             if (external.isPresent()) {
-                assertThat(accepts(external.get(), port)).as("reachable on " + external.get()).isFalse();
+                assertThat(accepts(external.get(), port))
+                        .as("reachable on " + external.get())
+                        .isFalse();
             }
             assertThat(output).contains("protected mode").contains("listens on 127.0.0.1 only");
         }
@@ -81,17 +82,19 @@ class ProtectedModeTest {
 
     @Test
     void withAKeyAnyAddressMayBeUsed() throws Exception {
-        try (ConfigurableApplicationContext context = start("--server.address=0.0.0.0",
-                "--security.api-key=a-key-of-enough-length-0123")) {
+        try (ConfigurableApplicationContext context =
+                start("--server.address=0.0.0.0", "--security.api-key=a-key-of-enough-length-0123")) {
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
             Optional<InetAddress> external = externalAddress();
-            assertThat(accepts(external.orElse(InetAddress.getLoopbackAddress()), port)).isTrue();
+            assertThat(accepts(external.orElse(InetAddress.getLoopbackAddress()), port))
+                    .isTrue();
         }
     }
 
     @Test
     void protectedModeCanBeTurnedOffBehindAProxy(CapturedOutput output) {
-        try (ConfigurableApplicationContext context = start("--server.address=0.0.0.0", "--security.protected-mode=false")) {
+        try (ConfigurableApplicationContext context =
+                start("--server.address=0.0.0.0", "--security.protected-mode=false")) {
             assertThat(output).contains("security.protected-mode=false");
         }
     }

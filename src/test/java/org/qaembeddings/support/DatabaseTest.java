@@ -3,7 +3,6 @@ package org.qaembeddings.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -22,13 +21,15 @@ import org.springframework.test.context.DynamicPropertySource;
  * pointed at {@link #OPENAI}, a real HTTP server on loopback.
  */
 @Tag("db")
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "embedding.provider=openai",
-        "embedding.openai.model=fake-embedding",
-        "embedding.openai.api-key=sk-test-secret-key-0123456789",
-        "embedding.openai.timeout=5s",
-        "embedding.poll-interval=200ms"
-})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "embedding.provider=openai",
+            "embedding.openai.model=fake-embedding",
+            "embedding.openai.api-key=sk-test-secret-key-0123456789",
+            "embedding.openai.timeout=5s",
+            "embedding.poll-interval=200ms"
+        })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 public abstract class DatabaseTest {
 
@@ -38,6 +39,7 @@ public abstract class DatabaseTest {
 
     @Autowired
     protected JdbcClient jdbc;
+
     @LocalServerPort
     protected int port;
     /** A client of this test's service, over real HTTP. */

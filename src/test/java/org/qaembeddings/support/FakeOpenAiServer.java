@@ -1,5 +1,7 @@
 package org.qaembeddings.support;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,10 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -34,9 +32,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOpenAiServer implements AutoCloseable {
 
     /** What the server saw of one request. */
-    public record Request(List<String> inputs, String model, String authorization, Integer dimensions,
-            String encodingFormat) {
-    }
+    public record Request(
+            List<String> inputs, String model, String authorization, Integer dimensions, String encodingFormat) {}
 
     /**
      * An answer: status, headers, body, an optional delay before it is sent, and an optional delay
@@ -80,6 +77,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** The status of {@link Reply#connectionDropped()}: nothing is sent. */
     private static final int DROP = -1;
+
     private static final int ENDLESS = -2;
     static final long ENDLESS_CAP = 1L << 30;
 
@@ -88,6 +86,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     /** What a test's stub threw: kept for the test to fail on, never passed off as a provider fault. */
     private final List<Throwable> stubFailures = new CopyOnWriteArrayList<>();
+
     private volatile Function<Request, Reply> behaviour;
     private final int dimensions;
 
@@ -123,8 +122,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
      */
     public void assertNoStubFailures() {
         if (!stubFailures.isEmpty()) {
-            AssertionError failure = new AssertionError(stubFailures.size() + " provider stub call(s) threw; the first is the cause",
-                    stubFailures.get(0));
+            AssertionError failure = new AssertionError(
+                    stubFailures.size() + " provider stub call(s) threw; the first is the cause", stubFailures.get(0));
             stubFailures.clear();
             throw failure;
         }
@@ -197,14 +196,20 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             JsonNode body = JSON.readTree(in.readAllBytes());
             List<String> inputs = new ArrayList<>();
             body.path("input").forEach(n -> inputs.add(n.asString()));
             JsonNode dims = body.path("dimensions");
-            Request request = new Request(inputs, body.path("model").asString(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), dims.isNumber() ? dims.asInt() : null,
-                    body.path("encoding_format").isString() ? body.path("encoding_format").asString() : null);
+            Request request = new Request(
+                    inputs,
+                    body.path("model").asString(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    dims.isNumber() ? dims.asInt() : null,
+                    body.path("encoding_format").isString()
+                            ? body.path("encoding_format").asString()
+                            : null);
             requests.add(request);
             Reply reply;
             try {
@@ -223,7 +228,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             if (!reply.delay().isZero()) {
                 try {
-                    Thread.sleep(reply.delay().toMillis()); // the delay is the behaviour under test, not synchronisation
+                    Thread.sleep(
+                            reply.delay().toMillis()); // the delay is the behaviour under test, not synchronisation
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

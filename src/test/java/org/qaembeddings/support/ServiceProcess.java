@@ -1,5 +1,7 @@
 package org.qaembeddings.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -10,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
-
 /**
  * The packaged service as its own process, started the way the README starts it (the extracted
  * jar with its class data sharing archive), so that fault tests can kill it for real: SIGKILL with
@@ -21,6 +21,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Relative, as the archive was recorded: the JVM uses the archive only for the class path it was made with. */
     private static final Path APP = Path.of("target/app/qa-embeddings.jar");
+
     private static final Path ARCHIVE = Path.of("target/app/qa-embeddings.jsa");
 
     private final String name;
@@ -58,26 +59,32 @@ public final class ServiceProcess implements AutoCloseable {
         }
         Path logs = Files.createDirectories(Path.of("target/it-logs").toAbsolutePath());
         Path log = logs.resolve(name + "-" + port + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms32m", "-Xmx512m"));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms32m", "-Xmx512m"));
         if (here && Files.exists(ARCHIVE)) {
             command.add("-XX:SharedArchiveFile=" + ARCHIVE);
         }
         command.addAll(List.of("-jar", app.toString(), "--server.port=" + port));
         properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        Process process = new ProcessBuilder(command).directory(directory.toAbsolutePath().toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .directory(directory.toAbsolutePath().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         ServiceProcess service = new ServiceProcess(name, process, port, log);
         Api api = service.api();
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
-            }
-            try {
-                return api.get("/actuator/health/readiness").status() == 200;
-            } catch (IllegalStateException notYetListening) {
-                return false;
-            }
-        });
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+                    }
+                    try {
+                        return api.get("/actuator/health/readiness").status() == 200;
+                    } catch (IllegalStateException notYetListening) {
+                        return false;
+                    }
+                });
         return service;
     }
 

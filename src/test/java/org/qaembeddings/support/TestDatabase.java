@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -19,8 +18,7 @@ public final class TestDatabase {
 
     public static final String PG_SCHEMA = "qa_embeddings_test";
 
-    private TestDatabase() {
-    }
+    private TestDatabase() {}
 
     public static boolean isPostgres() {
         return "postgres".equals(System.getProperty("test.db", "h2"));
@@ -32,8 +30,10 @@ public final class TestDatabase {
 
     /** How many embedding rows have {@code status}. */
     public static long rowsWithStatus(JdbcClient jdbc, String status) {
-        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = :status").param("status", status)
-                .query(Long.class).single();
+        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status = :status")
+                .param("status", status)
+                .query(Long.class)
+                .single();
     }
 
     /** Spring properties for a fresh, empty database (every earlier table dropped). */
@@ -57,8 +57,10 @@ public final class TestDatabase {
             p.put("spring.flyway.schemas", PG_SCHEMA);
         } else {
             String where = h2File == null ? "mem:qa_test" : "file:" + h2File.toAbsolutePath();
-            p.put("spring.datasource.url", "jdbc:h2:" + where
-                    + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1");
+            p.put(
+                    "spring.datasource.url",
+                    "jdbc:h2:" + where
+                            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1");
             p.put("spring.datasource.username", "sa");
             p.put("spring.datasource.password", "");
         }
@@ -70,8 +72,10 @@ public final class TestDatabase {
         if (isPostgres()) {
             return;
         }
-        try (Connection c = DriverManager.getConnection(properties.get("spring.datasource.url"),
-                properties.get("spring.datasource.username"), properties.get("spring.datasource.password"));
+        try (Connection c = DriverManager.getConnection(
+                        properties.get("spring.datasource.url"),
+                        properties.get("spring.datasource.username"),
+                        properties.get("spring.datasource.password"));
                 Statement s = c.createStatement()) {
             s.execute("SHUTDOWN");
         } catch (SQLException e) {
@@ -81,8 +85,11 @@ public final class TestDatabase {
 
     public static void drop(Map<String, String> properties) {
         String url = properties.get("spring.datasource.url");
-        try (Connection c = DriverManager.getConnection(url, properties.get("spring.datasource.username"),
-                properties.get("spring.datasource.password")); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(
+                        url,
+                        properties.get("spring.datasource.username"),
+                        properties.get("spring.datasource.password"));
+                Statement s = c.createStatement()) {
             if (isPostgres()) {
                 s.execute("DROP SCHEMA IF EXISTS " + PG_SCHEMA + " CASCADE");
             } else {

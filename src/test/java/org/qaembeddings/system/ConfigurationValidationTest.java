@@ -1,11 +1,11 @@
 package org.qaembeddings.system;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.QaEmbeddingsApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
-
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A bad setting stops start-up with a message that names the property and its limit. */
 class ConfigurationValidationTest {
@@ -52,7 +52,8 @@ class ConfigurationValidationTest {
         assertThatThrownBy(() -> start("--embedding.max-retries=0"))
                 .hasStackTraceContaining("embedding.max-retries must be 1..100, was 0");
         assertThatThrownBy(() -> start("--embedding.retry.base-delay=10s", "--embedding.retry.max-delay=5s"))
-                .hasStackTraceContaining("embedding.retry.max-delay must be at least embedding.retry.base-delay (PT10S), was PT5S");
+                .hasStackTraceContaining(
+                        "embedding.retry.max-delay must be at least embedding.retry.base-delay (PT10S), was PT5S");
     }
 
     @Test
@@ -61,8 +62,10 @@ class ConfigurationValidationTest {
                 .hasStackTraceContaining("embedding.cost.rates.my-model must be 0 or more, was -0.1");
         assertThatThrownBy(() -> start("--embedding.cost.budget.daily-usd=-1"))
                 .hasStackTraceContaining("embedding.cost.budget.daily-usd must be 0 or more, was -1");
-        assertThatThrownBy(() -> start("--embedding.openai.max-input-tokens=500", "--embedding.openai.max-request-tokens=100"))
-                .hasStackTraceContaining("embedding.openai.max-request-tokens must be at least embedding.openai.max-input-tokens (500), was 100");
+        assertThatThrownBy(() ->
+                        start("--embedding.openai.max-input-tokens=500", "--embedding.openai.max-request-tokens=100"))
+                .hasStackTraceContaining(
+                        "embedding.openai.max-request-tokens must be at least embedding.openai.max-input-tokens (500), was 100");
     }
 
     @Test

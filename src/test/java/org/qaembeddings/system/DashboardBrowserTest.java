@@ -1,5 +1,8 @@
 package org.qaembeddings.system;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -15,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,9 +51,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.offset;
-
 /**
  * The dashboard in a real browser: Debian's chromium, headless, driven through chromium-driver.
  * The service holds pairs in every state, costs over several days, and keys; the numbers on the
@@ -59,12 +58,13 @@ import static org.assertj.core.api.Assertions.offset;
  */
 @Tag("browser")
 @Tag("single-database")
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.health.stats-cache-ttl=0s",
-        "security.api-key=" + DashboardBrowserTest.CLIENT,
-        "security.admin-key=" + DashboardBrowserTest.ADMIN
-})
+@TestPropertySource(
+        properties = {
+            "embedding.worker-enabled=false",
+            "embedding.health.stats-cache-ttl=0s",
+            "security.api-key=" + DashboardBrowserTest.CLIENT,
+            "security.admin-key=" + DashboardBrowserTest.ADMIN
+        })
 class DashboardBrowserTest extends DatabaseTest {
 
     static final String CLIENT = "client-key-dashboard-0123456789";
@@ -76,13 +76,15 @@ class DashboardBrowserTest extends DatabaseTest {
 
     @Autowired
     EmbeddingWorker worker;
+
     @Autowired
     CostService costs;
 
     @BeforeAll
     static void startBrowser() {
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).build();
+                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+                .build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600");
@@ -125,13 +127,33 @@ class DashboardBrowserTest extends DatabaseTest {
         create("Pending pair two?", "Waiting too.");
         // costs on several days and two models, besides the calls just made
         Instant now = Instant.now();
-        costs.record("text-embedding-3-small", "text-embedding-3-small", CallPurpose.DOCUMENT, 120_000, 40,
+        costs.record(
+                "text-embedding-3-small",
+                "text-embedding-3-small",
+                CallPurpose.DOCUMENT,
+                120_000,
+                40,
                 now.minus(Duration.ofDays(1)));
-        costs.record("text-embedding-3-small", "text-embedding-3-small", CallPurpose.QUERY, 3_000, 30,
+        costs.record(
+                "text-embedding-3-small",
+                "text-embedding-3-small",
+                CallPurpose.QUERY,
+                3_000,
+                30,
                 now.minus(Duration.ofDays(1)));
-        costs.record("text-embedding-3-large", "text-embedding-3-large", CallPurpose.DOCUMENT, 50_000, 20,
+        costs.record(
+                "text-embedding-3-large",
+                "text-embedding-3-large",
+                CallPurpose.DOCUMENT,
+                50_000,
+                20,
                 now.minus(Duration.ofDays(3)));
-        costs.record("text-embedding-3-small", "text-embedding-3-small", CallPurpose.DOCUMENT, 900_000, 300,
+        costs.record(
+                "text-embedding-3-small",
+                "text-embedding-3-small",
+                CallPurpose.DOCUMENT,
+                900_000,
+                300,
                 now.minus(Duration.ofDays(12)));
     }
 
@@ -139,7 +161,9 @@ class DashboardBrowserTest extends DatabaseTest {
     void screenshotAndNoConsoleErrors(TestInfo test) throws IOException {
         Files.createDirectories(SCREENSHOTS);
         Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(shot, SCREENSHOTS.resolve(test.getTestMethod().orElseThrow().getName() + ".png"),
+        Files.copy(
+                shot,
+                SCREENSHOTS.resolve(test.getTestMethod().orElseThrow().getName() + ".png"),
                 StandardCopyOption.REPLACE_EXISTING);
         List<String> errors = new ArrayList<>();
         for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {
@@ -152,7 +176,9 @@ class DashboardBrowserTest extends DatabaseTest {
     }
 
     private void create(String question, String answer) {
-        assertThat(api.call("POST", "/api/qa-pairs", ADMIN, Api.pairJson(question, answer)).status()).isEqualTo(201);
+        assertThat(api.call("POST", "/api/qa-pairs", ADMIN, Api.pairJson(question, answer))
+                        .status())
+                .isEqualTo(201);
     }
 
     private JsonNode apiAsAdmin(String path) {
@@ -198,12 +224,18 @@ class DashboardBrowserTest extends DatabaseTest {
         assertThat(stats.path("pendingCount").asLong()).isEqualTo(2);
         assertThat(stats.path("failedCount").asLong()).isEqualTo(2);
         assertThat(stats.path("deadLetterCount").asLong()).isEqualTo(1);
-        for (String name : List.of("pendingCount", "processingCount", "completedCount", "failedCount", "deadLetterCount")) {
-            assertThat(figure(name).getText().replace(",", "")).as(name).isEqualTo(stats.path(name).asString());
+        for (String name :
+                List.of("pendingCount", "processingCount", "completedCount", "failedCount", "deadLetterCount")) {
+            assertThat(figure(name).getText().replace(",", ""))
+                    .as(name)
+                    .isEqualTo(stats.path(name).asString());
         }
         assertThat(figure("successRate").getText())
-                .isEqualTo(String.format(Locale.ROOT, "%.1f %%", stats.path("successRate").asDouble() * 100));
-        assertThat(figure("circuitState").getText()).isEqualTo(stats.path("circuitState").asString()).isEqualTo("CLOSED");
+                .isEqualTo(String.format(
+                        Locale.ROOT, "%.1f %%", stats.path("successRate").asDouble() * 100));
+        assertThat(figure("circuitState").getText())
+                .isEqualTo(stats.path("circuitState").asString())
+                .isEqualTo("CLOSED");
         assertThat(figure("oldestPendingAgeSeconds").getText()).endsWith(" s");
     }
 
@@ -218,20 +250,29 @@ class DashboardBrowserTest extends DatabaseTest {
 
         // per day and model, purposes added up: the bars and the table say the same as the report
         Map<String, BigDecimal> expected = new HashMap<>();
-        report.path("days").forEach(line -> expected.merge(line.path("day").asString() + " " + line.path("model").asString(),
-                line.path("costUsd").decimalValue(), BigDecimal::add));
+        report.path("days")
+                .forEach(line -> expected.merge(
+                        line.path("day").asString() + " " + line.path("model").asString(),
+                        line.path("costUsd").decimalValue(),
+                        BigDecimal::add));
         assertThat(expected).containsKey(LocalDate.now(ZoneOffset.UTC).minusDays(12) + " text-embedding-3-small");
         Map<String, BigDecimal> bars = new HashMap<>();
         for (WebElement bar : browser.findElements(By.cssSelector("#spend-chart rect[data-day]"))) {
-            bars.put(bar.getDomAttribute("data-day") + " " + bar.getDomAttribute("data-model"),
+            bars.put(
+                    bar.getDomAttribute("data-day") + " " + bar.getDomAttribute("data-model"),
                     new BigDecimal(bar.getDomAttribute("data-usd")));
         }
         assertThat(bars.keySet()).isEqualTo(expected.keySet());
-        expected.forEach((line, usd) -> assertThat(bars.get(line).doubleValue()).as(line).isCloseTo(usd.doubleValue(),
-                offset(1e-9)));
-        assertThat(browser.findElements(By.cssSelector("#spend-table tbody tr"))).hasSize(expected.size());
-        assertThat(browser.findElements(By.cssSelector("#spend-legend li")).stream().map(WebElement::getText))
-                .containsExactlyInAnyOrder(report.path("days").valueStream().map(l -> l.path("model").asString()).distinct()
+        expected.forEach((line, usd) ->
+                assertThat(bars.get(line).doubleValue()).as(line).isCloseTo(usd.doubleValue(), offset(1e-9)));
+        assertThat(browser.findElements(By.cssSelector("#spend-table tbody tr")))
+                .hasSize(expected.size());
+        assertThat(browser.findElements(By.cssSelector("#spend-legend li")).stream()
+                        .map(WebElement::getText))
+                .containsExactlyInAnyOrder(report.path("days")
+                        .valueStream()
+                        .map(l -> l.path("model").asString())
+                        .distinct()
                         .toArray(String[]::new));
     }
 
@@ -239,25 +280,37 @@ class DashboardBrowserTest extends DatabaseTest {
     void retryChangesARow() {
         openWith(ADMIN);
         WebElement table = waitFor(By.id("failures-table"));
-        new WebDriverWait(browser, WAIT).until(d -> table.findElements(By.cssSelector("tbody tr")).size() == 2);
+        new WebDriverWait(browser, WAIT)
+                .until(d -> table.findElements(By.cssSelector("tbody tr")).size() == 2);
         // newest first, as the API lists them
-        List<String> listed = table.findElements(By.cssSelector("tbody tr")).stream().map(r -> r.getDomAttribute("data-id"))
+        List<String> listed = table.findElements(By.cssSelector("tbody tr")).stream()
+                .map(r -> r.getDomAttribute("data-id"))
                 .toList();
-        List<String> fromApi = apiAsAdmin("/api/embeddings/failed?newestFirst=true").path("items").valueStream()
-                .map(i -> i.path("qaPairId").asString()).toList();
+        List<String> fromApi = apiAsAdmin("/api/embeddings/failed?newestFirst=true")
+                .path("items")
+                .valueStream()
+                .map(i -> i.path("qaPairId").asString())
+                .toList();
         assertThat(listed).isEqualTo(fromApi);
 
         // the provider answers again: Retry on the retryable row embeds it
         WebElement garbled = table.findElements(By.cssSelector("tbody tr")).stream()
-                .filter(r -> r.getText().contains("Garbled pair?")).findFirst().orElseThrow();
+                .filter(r -> r.getText().contains("Garbled pair?"))
+                .findFirst()
+                .orElseThrow();
         String id = garbled.getDomAttribute("data-id");
         garbled.findElement(By.tagName("button")).click();
         WebElement result = browser.findElement(By.id("retry-result"));
         new WebDriverWait(browser, WAIT).until(d -> result.getText().startsWith("1 embedded"));
         assertThat(result.getText()).isEqualTo("1 embedded, 0 failed");
-        assertThat(apiAsAdmin("/api/qa-pairs/" + id + "/embedding").path("status").asString()).isEqualTo("COMPLETED");
-        new WebDriverWait(browser, WAIT).until(d -> table.findElements(By.cssSelector("tbody tr")).size() == 1);
-        new WebDriverWait(browser, WAIT).until(d -> figure("failedCount").getText().equals("1"));
+        assertThat(apiAsAdmin("/api/qa-pairs/" + id + "/embedding")
+                        .path("status")
+                        .asString())
+                .isEqualTo("COMPLETED");
+        new WebDriverWait(browser, WAIT)
+                .until(d -> table.findElements(By.cssSelector("tbody tr")).size() == 1);
+        new WebDriverWait(browser, WAIT)
+                .until(d -> figure("failedCount").getText().equals("1"));
     }
 
     @Test
@@ -273,8 +326,10 @@ class DashboardBrowserTest extends DatabaseTest {
         browser.findElement(By.id("search-q")).sendKeys("Garbled pair");
         new Select(browser.findElement(By.id("search-mode"))).selectByValue("keyword");
         browser.findElement(By.cssSelector("#search-form button")).click();
-        new WebDriverWait(browser, WAIT).until(d -> !d.findElements(By.cssSelector("#search-hits li")).isEmpty());
-        assertThat(browser.findElement(By.cssSelector("#search-hits li strong")).getText()).isEqualTo("Garbled pair?");
+        new WebDriverWait(browser, WAIT)
+                .until(d -> !d.findElements(By.cssSelector("#search-hits li")).isEmpty());
+        assertThat(browser.findElement(By.cssSelector("#search-hits li strong")).getText())
+                .isEqualTo("Garbled pair?");
     }
 
     @Test
@@ -284,8 +339,10 @@ class DashboardBrowserTest extends DatabaseTest {
         assertThat(message.getText()).isEqualTo("That key is not valid.");
         assertThat(browser.findElement(By.id("key-form")).isDisplayed()).isTrue();
         assertThat(browser.findElements(By.cssSelector("#panels section"))).isEmpty();
-        assertThat((String) ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('qa-embeddings.key')"))
-                .as("a refused key is not kept").isNull();
+        assertThat((String) ((JavascriptExecutor) browser)
+                        .executeScript("return sessionStorage.getItem('qa-embeddings.key')"))
+                .as("a refused key is not kept")
+                .isNull();
     }
 
     @Test
@@ -297,8 +354,10 @@ class DashboardBrowserTest extends DatabaseTest {
             operations += path.size();
         }
         int expected = operations;
-        new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.cssSelector(".opblock")).size() == expected);
-        assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")).stream().map(WebElement::getText))
+        new WebDriverWait(browser, WAIT)
+                .until(d -> d.findElements(By.cssSelector(".opblock")).size() == expected);
+        assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")).stream()
+                        .map(WebElement::getText))
                 .contains("/api/search", "/api/embeddings/budget");
         assertThat(browser.getCurrentUrl()).doesNotContain(CLIENT);
     }
@@ -314,13 +373,18 @@ class DashboardBrowserTest extends DatabaseTest {
             }
             String id = control.getDomAttribute("id");
             boolean labelled = control.getDomAttribute("aria-label") != null
-                    || id != null && !browser.findElements(By.cssSelector("label[for='" + id + "']")).isEmpty();
-            assertThat(labelled).as("a label for " + control.getTagName() + " #" + id).isTrue();
+                    || id != null
+                            && !browser.findElements(By.cssSelector("label[for='" + id + "']"))
+                                    .isEmpty();
+            assertThat(labelled)
+                    .as("a label for " + control.getTagName() + " #" + id)
+                    .isTrue();
         }
         for (WebElement button : browser.findElements(By.tagName("button"))) {
             if (button.isDisplayed()) {
                 assertThat(button.getText().isBlank() && button.getDomAttribute("aria-label") == null)
-                        .as("a button with no name").isFalse();
+                        .as("a button with no name")
+                        .isFalse();
             }
         }
         // Tab from the top reaches the Retry buttons: nothing needs a mouse
@@ -338,8 +402,8 @@ class DashboardBrowserTest extends DatabaseTest {
         browser.manage().window().setSize(new Dimension(390, 844));
         openWith(ADMIN);
         waitFor(By.id("failures-table"));
-        Long overflow = (Long) ((JavascriptExecutor) browser).executeScript(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        Long overflow = (Long) ((JavascriptExecutor) browser)
+                .executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
         assertThat(overflow).as("no sideways scrolling").isLessThanOrEqualTo(0L);
     }
 }

@@ -7,14 +7,43 @@ import java.util.UUID;
 final class FuzzBodies {
 
     private static final String[] VALUES = {
-            "\"q?\"", "\"\"", "\"   \"", "null", "true", "0", "-1", "1e309", "99999999999999999999", "[]", "{}",
-            "[\"a\"]", "\"\\u0000\"", "\"\\ud800\"", "\"'; DROP TABLE qa_pair; --\"", "\"\\\"\\\\\"", "\"\\n\\t\"",
-            "\"\u00e9\u4e2d\ud83d\ude00\"", "NaN", "\"" + "x".repeat(2001) + "\"", "\"" + UUID.randomUUID() + "\""};
-    private static final String[] KEYS = {"question", "answer", "qaPairIds", "maxRetries", "id", "status", "vector",
-            "QUESTION", "", "question ", "__proto__"};
+        "\"q?\"",
+        "\"\"",
+        "\"   \"",
+        "null",
+        "true",
+        "0",
+        "-1",
+        "1e309",
+        "99999999999999999999",
+        "[]",
+        "{}",
+        "[\"a\"]",
+        "\"\\u0000\"",
+        "\"\\ud800\"",
+        "\"'; DROP TABLE qa_pair; --\"",
+        "\"\\\"\\\\\"",
+        "\"\\n\\t\"",
+        "\"\u00e9\u4e2d\ud83d\ude00\"",
+        "NaN",
+        "\"" + "x".repeat(2001) + "\"",
+        "\"" + UUID.randomUUID() + "\""
+    };
+    private static final String[] KEYS = {
+        "question",
+        "answer",
+        "qaPairIds",
+        "maxRetries",
+        "id",
+        "status",
+        "vector",
+        "QUESTION",
+        "",
+        "question ",
+        "__proto__"
+    };
 
-    private FuzzBodies() {
-    }
+    private FuzzBodies() {}
 
     static String next(Random random) {
         String valid = valid(random);
@@ -26,13 +55,16 @@ final class FuzzBodies {
             case 4 -> insertAnywhere(valid, random);
             case 5 -> "[" + valid + "," + valid + "]";
             case 6 -> "{\"question\":" + value(random) + ",\"answer\":" + value(random) + "}";
-            default -> "{\"qaPairIds\":[" + value(random) + "," + value(random) + "],\"maxRetries\":" + value(random) + "}";
+            default ->
+                "{\"qaPairIds\":[" + value(random) + "," + value(random) + "],\"maxRetries\":" + value(random) + "}";
         };
     }
 
     private static String valid(Random random) {
         return switch (random.nextInt(3)) {
-            case 0 -> "{\"question\":\"Fuzz question " + random.nextInt(1000) + "?\",\"answer\":\"Answer " + random.nextInt() + "\"}";
+            case 0 ->
+                "{\"question\":\"Fuzz question " + random.nextInt(1000) + "?\",\"answer\":\"Answer " + random.nextInt()
+                        + "\"}";
             case 1 -> "{\"qaPairIds\":[\"" + UUID.randomUUID() + "\"]}";
             default -> "{\"maxRetries\":" + (1 + random.nextInt(10)) + "}";
         };
@@ -49,7 +81,10 @@ final class FuzzBodies {
             if (f > 0) {
                 b.append(',');
             }
-            b.append('"').append(KEYS[random.nextInt(KEYS.length)]).append("\":").append(value(random));
+            b.append('"')
+                    .append(KEYS[random.nextInt(KEYS.length)])
+                    .append("\":")
+                    .append(value(random));
         }
         return b.append('}').toString();
     }

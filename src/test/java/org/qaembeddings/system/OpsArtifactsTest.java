@@ -1,5 +1,7 @@
 package org.qaembeddings.system;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,18 +25,13 @@ import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The Grafana dashboard and the alert rules under {@code ops/} against the service's real
  * {@code /actuator/prometheus} output, checked with Prometheus' own {@code promtool}.
  */
 @Tag("single-database")
 @AutoConfigureMetrics
-@TestPropertySource(properties = {
-        "embedding.worker-enabled=false",
-        "embedding.cost.budget.daily-usd=10"
-})
+@TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.cost.budget.daily-usd=10"})
 class OpsArtifactsTest extends DatabaseTest {
 
     private static final Path RULES = Path.of("ops", "prometheus", "alerts.yml");
@@ -65,7 +61,9 @@ class OpsArtifactsTest extends DatabaseTest {
     void promtoolAcceptsTheServicesMetrics() throws Exception {
         Result lint = promtool(metrics, "check", "metrics");
         assertThat(lint.exit()).as(lint.output()).isIn(0, 3);
-        assertThat(lint.output().lines().filter(l -> l.startsWith("embedding_"))).as("findings in our meters").isEmpty();
+        assertThat(lint.output().lines().filter(l -> l.startsWith("embedding_")))
+                .as("findings in our meters")
+                .isEmpty();
         assertThat(lint.output()).doesNotContainIgnoringCase("error");
     }
 
@@ -89,8 +87,12 @@ class OpsArtifactsTest extends DatabaseTest {
                 named.add(m.group());
             }
         }
-        assertThat(named).contains("embedding_provider_calls_seconds_bucket", "embedding_cost_usd_total",
-                "embedding_oldest_pending_age_limit_seconds", "embedding_budget_used_ratio");
+        assertThat(named)
+                .contains(
+                        "embedding_provider_calls_seconds_bucket",
+                        "embedding_cost_usd_total",
+                        "embedding_oldest_pending_age_limit_seconds",
+                        "embedding_budget_used_ratio");
         for (String meter : named) {
             assertThat(exported).as("the service exports " + meter).contains(meter);
         }
@@ -103,17 +105,26 @@ class OpsArtifactsTest extends DatabaseTest {
         Set<Integer> ids = new HashSet<>();
         List<String> titles = new ArrayList<>();
         for (JsonNode panel : dashboard.path("panels")) {
-            assertThat(ids.add(panel.path("id").asInt())).as("panel ids are unique").isTrue();
+            assertThat(ids.add(panel.path("id").asInt()))
+                    .as("panel ids are unique")
+                    .isTrue();
             assertThat(panel.path("datasource").path("uid").asString()).isEqualTo("${datasource}");
-            assertThat(panel.path("targets").size()).as(panel.path("title").asString()).isPositive();
+            assertThat(panel.path("targets").size())
+                    .as(panel.path("title").asString())
+                    .isPositive();
             titles.add(panel.path("title").asString());
         }
-        assertThat(titles).contains("Backlog", "Throughput", "Provider call latency by outcome", "Provider error rate",
-                "Spend per day and model", "Circuit");
+        assertThat(titles)
+                .contains(
+                        "Backlog",
+                        "Throughput",
+                        "Provider call latency by outcome",
+                        "Provider error rate",
+                        "Spend per day and model",
+                        "Circuit");
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     /** Runs Debian's promtool; a missing promtool fails the test (`.ci/run` installs it). */
     private static Result promtool(String stdin, String... args) throws Exception {
@@ -127,7 +138,9 @@ class OpsArtifactsTest extends DatabaseTest {
             }
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("promtool finished")
+                .isTrue();
         return new Result(process.exitValue(), output);
     }
 }
