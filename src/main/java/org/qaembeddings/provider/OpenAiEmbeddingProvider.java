@@ -72,7 +72,8 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     private final Clock clock;
     private final URI endpoint;
     private final int dimensions;
-    private final Encoding tokenizer = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    // the lazy registry reads only this encoding's table: the default one reads all four (about 2 s)
+    private final Encoding tokenizer = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
     private final ProviderText providerText;
 
     OpenAiEmbeddingProvider(OpenAiProperties properties, JsonMapper json, HttpClient http, Clock clock) {
