@@ -47,7 +47,6 @@ class EmbeddingRepository {
     /** Where one row stands, for callers that ask about specific pairs. */
     record State(UUID id, EmbeddingStatus status, Instant leaseUntil) {}
 
-    /** A failed row as the failed-list shows it. */
     private static final String DUE = "status = 'PENDING' AND next_attempt_at <= :now";
 
     private static final String LEASE_EXPIRED = "status = 'PROCESSING' AND lease_until <= :now";
