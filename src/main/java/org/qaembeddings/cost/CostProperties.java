@@ -1,6 +1,7 @@
 package org.qaembeddings.cost;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
@@ -59,5 +60,17 @@ public record CostProperties(
     /** USD per 1,000 tokens, or null when no rate is known for the model. */
     public BigDecimal rateFor(String model) {
         return rates.get(model);
+    }
+
+    /**
+     * USD for {@code tokens} of {@code model}: tokens / 1000 × the model's rate, rounded half up to
+     * {@code scale} decimals; null when no rate is known for the model.
+     */
+    BigDecimal usdFor(String model, long tokens, int scale) {
+        BigDecimal rate = rateFor(model);
+        return rate == null
+                ? null
+                : rate.multiply(BigDecimal.valueOf(tokens))
+                        .divide(BigDecimal.valueOf(1000), scale, RoundingMode.HALF_UP);
     }
 }

@@ -51,8 +51,8 @@ public class CostService {
 
     /** USD for {@code tokens} of {@code model}: tokens / 1000 × the model's rate, exact to 10 decimals. */
     public BigDecimal costOf(String model, long tokens) {
-        BigDecimal rate = properties.rateFor(model);
-        if (rate == null) {
+        BigDecimal usd = properties.usdFor(model, tokens, COST_SCALE);
+        if (usd == null) {
             if (warnedModels.putIfAbsent(model, Boolean.TRUE) == null) {
                 log.warn(
                         "no cost rate for model '{}'; its calls are recorded at 0 USD. Set embedding.cost.rates.{}",
@@ -61,8 +61,7 @@ public class CostService {
             }
             return BigDecimal.ZERO.setScale(COST_SCALE);
         }
-        return rate.multiply(BigDecimal.valueOf(tokens))
-                .divide(BigDecimal.valueOf(1000), COST_SCALE, RoundingMode.HALF_UP);
+        return usd;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
@@ -35,7 +36,7 @@ class CostTrackingTest extends DatabaseTest {
 
     private record Row(String model, int tokens, int items, BigDecimal costUsd) {}
 
-    private java.util.List<Row> costRows() {
+    private List<Row> costRows() {
         return jdbc.sql("SELECT model, tokens, items, cost_usd FROM embedding_cost ORDER BY id")
                 .query((rs, n) -> new Row(
                         rs.getString("model"), rs.getInt("tokens"), rs.getInt("items"), rs.getBigDecimal("cost_usd")))
@@ -75,20 +76,14 @@ class CostTrackingTest extends DatabaseTest {
     }
 
     @Test
-    void calculatesCost() {
-        assertThat(costs.costOf("text-embedding-3-small", 1_000)).isEqualByComparingTo("0.00002");
-        assertThat(costs.costOf("text-embedding-3-small", 1)).isEqualByComparingTo("0.00000002");
-        assertThat(costs.costOf("text-embedding-3-large", 1_000_000)).isEqualByComparingTo("0.13");
-        assertThat(costs.costOf("text-embedding-ada-002", 1_234)).isEqualByComparingTo("0.0001234");
-        assertThat(costs.costOf("all-minilm-l6-v2-q", 1_000_000)).isEqualByComparingTo("0");
-        assertThat(costs.costOf("fake-embedding", 3)).as("configured rate").isEqualByComparingTo("0.0015");
-        assertThat(costs.costOf("a-model-nobody-priced", 5_000)).isEqualByComparingTo("0");
-        // exact decimals: a million one-token calls sum to exactly what one million-token call costs
-        BigDecimal sum = BigDecimal.ZERO;
-        for (int i = 0; i < 1_000_000; i++) {
-            sum = sum.add(costs.costOf("text-embedding-3-small", 1));
-        }
-        assertThat(sum).isEqualByComparingTo(costs.costOf("text-embedding-3-small", 1_000_000));
+    void aModelWithoutARateIsRecordedAtZero() {
+        CostRecord record =
+                costs.record("a-model-nobody-priced", null, 5_000, 1, Instant.parse("2026-05-01T10:00:00Z"));
+
+        assertThat(record.costUsd()).isEqualByComparingTo("0");
+        assertThat(costRows())
+                .singleElement()
+                .satisfies(row -> assertThat(row.costUsd()).isEqualByComparingTo("0"));
     }
 
     @Test

@@ -2,7 +2,6 @@ package org.qaembeddings.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -46,24 +45,5 @@ class WriteRateLimitTest extends DatabaseTest {
                         .status())
                 .isEqualTo(429);
         assertThat(pairs()).isEqualTo(4);
-    }
-
-    @Test
-    void bucketRefillsAtTheConfiguredRate() {
-        SecurityProperties properties =
-                new SecurityProperties(null, null, null, null, true, new SecurityProperties.RateLimit(0.5, 2));
-        WriteRateLimitFilter filter = new WriteRateLimitFilter(properties, Clock.systemUTC(), null);
-
-        assertThat(filter.take("a", 0)).isZero();
-        assertThat(filter.take("a", 0)).isZero();
-        assertThat(filter.take("a", 0)).isEqualTo(2000);
-        assertThat(filter.take("b", 0)).as("clients do not share a bucket").isZero();
-        assertThat(filter.take("a", 1000)).isEqualTo(1000);
-        assertThat(filter.take("a", 2000)).isZero();
-        assertThat(filter.take("a", 2000)).isEqualTo(2000);
-        // an idle client gets its burst back, never more
-        assertThat(filter.take("a", 1_000_000)).isZero();
-        assertThat(filter.take("a", 1_000_000)).isZero();
-        assertThat(filter.take("a", 1_000_000)).isEqualTo(2000);
     }
 }
