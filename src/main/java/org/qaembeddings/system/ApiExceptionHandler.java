@@ -1,17 +1,29 @@
 package org.qaembeddings.system;
 
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.LocalDate;
+import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -106,22 +118,22 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     private static boolean unavailableCause(Throwable t) {
-        if (t instanceof org.springframework.transaction.TransactionSystemException tx) {
-            return tx.getCause() instanceof java.sql.SQLException || databaseUnavailable(tx.getApplicationException());
+        if (t instanceof TransactionSystemException tx) {
+            return tx.getCause() instanceof SQLException || databaseUnavailable(tx.getApplicationException());
         }
-        if (t instanceof java.sql.SQLException sql
+        if (t instanceof SQLException sql
                 && sql.getSQLState() != null
                 && List.of("08", "57", "53", "40")
                         .contains(sql.getSQLState()
                                 .substring(0, Math.min(2, sql.getSQLState().length())))) {
             return true;
         }
-        return t instanceof org.springframework.dao.TransientDataAccessException
-                || t instanceof org.springframework.dao.DataAccessResourceFailureException
-                || t instanceof org.springframework.transaction.CannotCreateTransactionException
-                || t instanceof java.sql.SQLTransientException
-                || t instanceof java.sql.SQLRecoverableException
-                || t instanceof java.sql.SQLNonTransientConnectionException;
+        return t instanceof TransientDataAccessException
+                || t instanceof DataAccessResourceFailureException
+                || t instanceof CannotCreateTransactionException
+                || t instanceof SQLTransientException
+                || t instanceof SQLRecoverableException
+                || t instanceof SQLNonTransientConnectionException;
     }
 
     @Override
@@ -129,7 +141,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             MethodArgumentNotValidException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<FieldProblem> errors = ex.getBindingResult().getFieldErrors().stream()
                 .map(f -> new FieldProblem(f.getField(), f.getDefaultMessage()))
-                .sorted(java.util.Comparator.comparing(FieldProblem::field).thenComparing(FieldProblem::message))
+                .sorted(Comparator.comparing(FieldProblem::field).thenComparing(FieldProblem::message))
                 .toList();
         ProblemDetail problem =
                 ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, "the request has invalid fields");
@@ -156,9 +168,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         Class<?> type = ex.getRequiredType();
         String expected = type == null
                 ? "a valid value"
-                : type == java.util.UUID.class
+                : type == UUID.class
                         ? "a UUID"
-                        : type == java.time.LocalDate.class
+                        : type == LocalDate.class
                                 ? "a date (YYYY-MM-DD)"
                                 : Number.class.isAssignableFrom(type) || type.isPrimitive()
                                         ? "a number"
@@ -203,7 +215,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 : known.stream().map(String::valueOf).sorted().toList().toString();
     }
 
-    private static boolean causedBy(Throwable e, java.util.function.Predicate<Throwable> cause) {
+    private static boolean causedBy(Throwable e, Predicate<Throwable> cause) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (cause.test(t)) {
                 return true;

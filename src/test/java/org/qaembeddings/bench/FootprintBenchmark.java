@@ -17,10 +17,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -109,7 +111,7 @@ final class FootprintBenchmark {
             String name,
             List<Footprint> service,
             List<Footprint> bare,
-            java.util.function.ToDoubleFunction<Footprint> figure,
+            ToDoubleFunction<Footprint> figure,
             String format,
             String target,
             double limit) {
@@ -231,7 +233,7 @@ final class FootprintBenchmark {
     }
 
     /** Runs {@code work}, sampling the process's resident set every 100 ms; returns the highest, in MiB. */
-    private static double whileSampling(long pid, java.util.concurrent.Callable<Void> work) throws Exception {
+    private static double whileSampling(long pid, Callable<Void> work) throws Exception {
         AtomicLong highest = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {

@@ -1,5 +1,6 @@
 package org.qaembeddings.bench;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ final class PipelineBenchmark {
         this.options = options;
     }
 
-    void run(Report report) throws java.io.IOException {
+    void run(Report report) throws IOException {
         int n = options.pipelinePairs();
         List<Texts.Pair> pairs = Texts.pairs(n, 2);
         try (InstantOpenAiServer openai = new InstantOpenAiServer(options.dimensions(), 100)) {

@@ -1,6 +1,7 @@
 package org.qaembeddings.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +22,7 @@ final class ScaleBenchmark {
     }
 
     void run(Report report) {
-        Map<String, String> properties = new java.util.LinkedHashMap<>(Service.database(true));
+        Map<String, String> properties = new LinkedHashMap<>(Service.database(true));
         properties.put("embedding.provider", "openai");
         properties.put("embedding.openai.base-url", "http://127.0.0.1:9/v1");
         properties.put("embedding.worker-enabled", "false");
@@ -37,13 +38,13 @@ final class ScaleBenchmark {
                     .query()
                     .listOfRows();
 
-            Map<String, Supplier<Object>> calls = new java.util.LinkedHashMap<>();
+            Map<String, Supplier<Object>> calls = new LinkedHashMap<>();
             calls.put("GET /actuator/health/liveness (baseline)", () -> service.get("/actuator/health/liveness"));
             calls.put("GET /api/embeddings/health", () -> service.get("/api/embeddings/health"));
             calls.put("GET /api/embeddings/costs (30 days)", () -> service.get("/api/embeddings/costs"));
             calls.put("old health query: GROUP BY status over the rows (SQL only)", groupByCount);
-            Map<String, List<Double>> p50 = new java.util.LinkedHashMap<>();
-            Map<String, List<Double>> p99 = new java.util.LinkedHashMap<>();
+            Map<String, List<Double>> p50 = new LinkedHashMap<>();
+            Map<String, List<Double>> p99 = new LinkedHashMap<>();
             for (int round = -1; round < options.rounds(); round++) {
                 for (var call : calls.entrySet()) {
                     int n = call.getKey().startsWith("old") ? 50 : REQUESTS;

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -42,7 +43,7 @@ final class SearchQualityBenchmark {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("pairs not embedded within 5 minutes");
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // polls a condition, with a deadline
+                LockSupport.parkNanos(50_000_000); // polls a condition, with a deadline
             }
             service.awaitIndexed(Duration.ofMinutes(1));
 

@@ -19,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -325,7 +326,7 @@ final class SearchScaleBenchmark {
     private List<String> exactTop(float[] query, int k) {
         int[] best = new int[k];
         float[] bestScore = new float[k];
-        java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+        Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < vectors.length; i++) {
             float[] v = vectors[i];
             float dot = 0;

@@ -7,16 +7,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.qaembeddings.QaEmbeddingsApplication;
 import org.qaembeddings.embedding.EmbeddingService;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -58,11 +64,11 @@ final class Service implements AutoCloseable {
         p.put("spring.datasource.password", System.getProperty("bench.pg.password", ""));
         p.put("spring.flyway.schemas", schema);
         if (fresh) {
-            try (var c = java.sql.DriverManager.getConnection(
+            try (var c = DriverManager.getConnection(
                             url, p.get("spring.datasource.username"), p.get("spring.datasource.password"));
                     var s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new IllegalStateException("PostgreSQL at " + url + " is needed for the benchmarks", e);
             }
         }
@@ -107,7 +113,7 @@ final class Service implements AutoCloseable {
         long last = jdbc().sql("SELECT COALESCE(MAX(change_seq), 0) FROM qa_embedding")
                 .query(Long.class)
                 .single();
-        var search = bean("search", org.springframework.boot.health.contributor.HealthIndicator.class);
+        var search = bean("search", HealthIndicator.class);
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             Map<String, Object> details = search.health().getDetails();
@@ -119,7 +125,7 @@ final class Service implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("search index not caught up within " + limit + ": " + details);
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // polls a condition, with a deadline
+            LockSupport.parkNanos(5_000_000); // polls a condition, with a deadline
         }
     }
 
@@ -194,7 +200,7 @@ final class Service implements AutoCloseable {
             }
         }
         return jdbc().sql("SELECT MAX(updated_at) FROM qa_embedding WHERE status = 'COMPLETED'")
-                .query(java.time.OffsetDateTime.class)
+                .query(OffsetDateTime.class)
                 .single()
                 .toInstant();
     }
@@ -228,7 +234,7 @@ final class Service implements AutoCloseable {
                         .addValue("id", id)
                         .addValue("q", pairs.get(i).question())
                         .addValue("a", pairs.get(i).answer())
-                        .addValue("t", java.sql.Timestamp.from(now));
+                        .addValue("t", Timestamp.from(now));
             }
             jdbc.batchUpdate(
                     "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, :a, :t, :t)",

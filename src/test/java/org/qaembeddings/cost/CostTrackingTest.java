@@ -7,8 +7,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.embedding.EmbeddingWorker;
 import org.qaembeddings.support.Api;
@@ -120,10 +125,9 @@ class CostTrackingTest extends DatabaseTest {
         assertThat(tokyo.days())
                 .extracting(DailyCost::day, DailyCost::model, DailyCost::calls, DailyCost::tokens)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-01"), "fake-embedding", 1L, 100L),
-                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), "fake-embedding", 1L, 200L),
-                        org.assertj.core.groups.Tuple.tuple(
-                                LocalDate.parse("2026-05-02"), "text-embedding-3-small", 2L, 2_000L));
+                        Tuple.tuple(LocalDate.parse("2026-05-01"), "fake-embedding", 1L, 100L),
+                        Tuple.tuple(LocalDate.parse("2026-05-02"), "fake-embedding", 1L, 200L),
+                        Tuple.tuple(LocalDate.parse("2026-05-02"), "text-embedding-3-small", 2L, 2_000L));
     }
 
     @Test
@@ -138,8 +142,8 @@ class CostTrackingTest extends DatabaseTest {
         assertThat(report.days())
                 .extracting(DailyCost::day, DailyCost::tokens)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-01"), 10L),
-                        org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-05-02"), 20L));
+                        Tuple.tuple(LocalDate.parse("2026-05-01"), 10L),
+                        Tuple.tuple(LocalDate.parse("2026-05-02"), 20L));
     }
 
     @Test
@@ -192,14 +196,14 @@ class CostTrackingTest extends DatabaseTest {
     @Test
     void concurrentRecordsIntoOneBucketAllCount() throws Exception {
         Instant at = Instant.parse("2026-06-01T12:00:00Z");
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var pool = Executors.newFixedThreadPool(4);
         try {
-            var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            var futures = new ArrayList<Future<?>>();
             for (int i = 0; i < 40; i++) {
                 futures.add(pool.submit(() -> costs.record("fake-embedding", null, 10, 1, at)));
             }
             for (var f : futures) {
-                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                f.get(30, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.qaembeddings.system.Timestamps;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
@@ -36,7 +37,7 @@ class ChangeFeedTest extends ClockDrivenTest {
         jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'a', :t, :t)")
                 .param("id", id)
                 .param("q", question)
-                .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
+                .param("t", Timestamps.toDb(clock.instant()))
                 .update();
         horizon.enlist();
         jdbc.sql("""
@@ -45,7 +46,7 @@ class ChangeFeedTest extends ClockDrivenTest {
                 VALUES (:id, 'PENDING', :hash, :t, :t, 0, :t, nextval('pair_change_seq'))""")
                 .param("id", id)
                 .param("hash", "0".repeat(64))
-                .param("t", org.qaembeddings.system.Timestamps.toDb(clock.instant()))
+                .param("t", Timestamps.toDb(clock.instant()))
                 .update();
         return id;
     }

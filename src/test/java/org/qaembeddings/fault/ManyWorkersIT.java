@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.qaembeddings.support.TestDatabase.rowsWithStatus;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -99,7 +103,7 @@ class ManyWorkersIT extends ProcessTests {
             float[] expected = FakeOpenAiServer.vectorFor(
                     Pipeline.rendered((String) row.get("question"), (String) row.get("answer")),
                     ProcessTests.DIMENSIONS);
-            if (!java.util.Arrays.equals(expected, floats((byte[]) row.get("vector")))) {
+            if (!Arrays.equals(expected, floats((byte[]) row.get("vector")))) {
                 wrongVectors++;
             }
         }
@@ -114,9 +118,8 @@ class ManyWorkersIT extends ProcessTests {
 
     /** float32 little-endian, as the service stores vectors. */
     private static float[] floats(byte[] bytes) {
-        java.nio.FloatBuffer buffer = java.nio.ByteBuffer.wrap(bytes)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .asFloatBuffer();
+        FloatBuffer buffer =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         float[] out = new float[buffer.remaining()];
         buffer.get(out);
         return out;

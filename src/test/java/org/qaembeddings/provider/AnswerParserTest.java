@@ -3,6 +3,7 @@ package org.qaembeddings.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,7 +15,7 @@ class AnswerParserTest {
     private final AnswerParser parser = new AnswerParser(JsonMapper.builder().build());
 
     private AnswerParser.Parsed parse(String body, int expected) {
-        return parser.parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), expected);
+        return parser.parse(body.getBytes(StandardCharsets.UTF_8), expected);
     }
 
     private String failure(String body, int expected) {

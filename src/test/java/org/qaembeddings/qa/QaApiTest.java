@@ -3,8 +3,10 @@ package org.qaembeddings.qa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.qaembeddings.support.Api.assertProblem;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -148,8 +150,8 @@ class QaApiTest extends DatabaseTest {
         // the same body without a declared length, as a client streaming it would send it
         Api.Response chunked = api.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/qa-pairs"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() ->
-                        new java.io.ByteArrayInputStream(huge.getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(huge.getBytes(StandardCharsets.UTF_8)))));
         assertProblem(chunked, 413);
         assertThat(pairs()).isZero();
     }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -175,7 +176,7 @@ class QaEmbeddingFlowTest extends DatabaseTest {
 
     @Test
     void manyPairsAreEmbeddedInBatches() {
-        List<String> ids = java.util.stream.IntStream.range(0, 250)
+        List<String> ids = IntStream.range(0, 250)
                 .mapToObj(i -> api.create("Question " + i + "?", "Answer " + i + "."))
                 .toList();
 

@@ -6,10 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -59,7 +63,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
         }
 
         public Reply withHeader(String name, String value) {
-            Map<String, String> h = new java.util.HashMap<>(headers);
+            Map<String, String> h = new HashMap<>(headers);
             h.put(name, value);
             return new Reply(status, h, body, delay, bodyDelay);
         }
@@ -160,10 +164,10 @@ public final class FakeOpenAiServer implements AutoCloseable {
             item.put("index", i);
             float[] vector = vectorFor(request.inputs().get(i), dimensions);
             if ("base64".equals(request.encodingFormat())) {
-                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES)
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer bytes =
+                        ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(vector);
-                item.put("embedding", java.util.Base64.getEncoder().encodeToString(bytes.array()));
+                item.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
             } else {
                 ArrayNode values = item.putArray("embedding");
                 for (float f : vector) {
