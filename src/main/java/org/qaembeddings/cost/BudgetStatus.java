@@ -20,7 +20,10 @@ public record BudgetStatus(
         BigDecimal monthlyUsd,
         BigDecimal monthUsd) {
 
-    /** Today's share of the daily budget, or null when none is set; 0 for a budget of 0 not yet touched, else 1 or more once reached. */
+    /**
+     * Today's share of the daily budget, or null when none is set; 0 for a budget of 0 not yet
+     * touched, else 1 or more once reached.
+     */
     public Double dailyShare() {
         return share(todayUsd, dailyUsd);
     }

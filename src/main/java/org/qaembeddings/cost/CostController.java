@@ -59,7 +59,10 @@ class CostController {
         return costs.report(start, end, zoneId);
     }
 
-    /** Today's and this month's spend against the budgets ({@code embedding.cost.budget.*}), days in the budget's zone. */
+    /**
+     * Today's and this month's spend against the budgets ({@code embedding.cost.budget.*}), days in
+     * the budget's zone.
+     */
     @GetMapping("/api/embeddings/budget")
     BudgetStatus budget() {
         return costs.budget(clock.instant());

@@ -92,8 +92,8 @@ class CostRepository {
     }
 
     BigDecimal spent(CallPurpose purpose, Instant since) {
-        return jdbc.sql(
-                        "SELECT COALESCE(SUM(cost_usd), 0) FROM embedding_cost WHERE purpose = :purpose AND created_at >= :since")
+        return jdbc.sql("SELECT COALESCE(SUM(cost_usd), 0) FROM embedding_cost "
+                        + "WHERE purpose = :purpose AND created_at >= :since")
                 .param("purpose", purpose.name())
                 .param("since", toDb(since))
                 .query(BigDecimal.class)

@@ -121,7 +121,10 @@ public class ChangeFeed {
         }
     }
 
-    /** Numbers {@code from..to} not seen yet, which may still commit while {@code horizon} is not {@link ChangeHorizon#ended()}. */
+    /**
+     * Numbers {@code from..to} not seen yet, which may still commit while {@code horizon} is not
+     * {@link ChangeHorizon#ended()}.
+     */
     public record Gap(long from, long to, long horizon) {
         long size() {
             return to - from + 1;
@@ -188,7 +191,10 @@ public class ChangeFeed {
         this.settings = settings;
     }
 
-    /** The changes after {@code from}, at most about {@code limit} new ones, and the gaps of {@code from} that have filled. */
+    /**
+     * The changes after {@code from}, at most about {@code limit} new ones, and the gaps of
+     * {@code from} that have filled.
+     */
     public Batch read(Position from, int limit) {
         long ended = horizon.ended();
         List<Change> pairs = jdbc.sql(PAIR_COLUMNS + " WHERE e.change_seq > :after ORDER BY e.change_seq LIMIT :limit")
@@ -318,8 +324,8 @@ public class ChangeFeed {
                         .param("to", gap.to())
                         .query(this::pair)
                         .list());
-                out.addAll(jdbc.sql(
-                                "SELECT change_seq, qa_pair_id FROM qa_pair_deletion WHERE change_seq BETWEEN :from AND :to")
+                out.addAll(jdbc.sql("SELECT change_seq, qa_pair_id FROM qa_pair_deletion "
+                                + "WHERE change_seq BETWEEN :from AND :to")
                         .param("from", gap.from())
                         .param("to", gap.to())
                         .query(ChangeFeed::deletion)

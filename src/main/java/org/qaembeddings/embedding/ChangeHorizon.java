@@ -16,6 +16,9 @@ public interface ChangeHorizon {
     /** A value below which every transaction has ended: read it before the reads it is to judge. */
     long ended();
 
-    /** A value above every transaction that may have taken a change number so far: read it after the reads that saw a gap. */
+    /**
+     * A value above every transaction that may have taken a change number so far: read it after the
+     * reads that saw a gap.
+     */
     long begun();
 }

@@ -83,8 +83,8 @@ class EmbeddingCounts {
             long off = before.getOrDefault(status, 0L) - actual.getOrDefault(status, 0L);
             if (off != 0) {
                 drift.put(status, off);
-                jdbc.sql(
-                                "UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END WHERE status = :status")
+                jdbc.sql("UPDATE qa_embedding_count SET n = CASE WHEN slot = 0 THEN :n ELSE 0 END "
+                                + "WHERE status = :status")
                         .param("n", actual.getOrDefault(status, 0L))
                         .param("status", status.name())
                         .update();

@@ -14,7 +14,8 @@ import java.time.Instant;
  * @param oldestPending when the longest-waiting PENDING or PROCESSING row started waiting; null when none
  * @param oldestPendingAgeSeconds how long ago that was, in whole seconds; null when none
  * @param pausedReason why provider calls are paused (budget, rate limit); null when they are not
- * @param circuitState this node's provider circuit: CLOSED (calls go out), OPEN (none until a probe), HALF_OPEN (a probe is out)
+ * @param circuitState this node's provider circuit: CLOSED (calls go out), OPEN (none until a
+ *     probe), HALF_OPEN (a probe is out)
  */
 public record EmbeddingHealthStats(
         long pendingCount,

@@ -174,8 +174,8 @@ class EmbeddingRepository {
     /** The retry endpoint's claim: failed rows of either kind, under the attempt limit, past their backoff. */
     List<Claimed> claimFailed(Instant now, Instant leaseUntil, int limit, int maxAttempts) {
         return claim(
-                List.of(
-                        "status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now ORDER BY next_attempt_at"),
+                List.of("status = 'FAILED' AND attempts < :maxAttempts AND next_attempt_at <= :now "
+                        + "ORDER BY next_attempt_at"),
                 Map.of("now", toDb(now), "maxAttempts", maxAttempts),
                 now,
                 leaseUntil,
@@ -186,9 +186,9 @@ class EmbeddingRepository {
     /** The batch endpoint's claim: the named rows that lack a vector and no live worker holds. */
     List<Claimed> claimIds(Collection<UUID> ids, Instant now, Instant leaseUntil) {
         return claim(
-                List.of(
-                        "qa_pair_id IN (:ids) AND status <> 'COMPLETED' AND NOT (status = 'PROCESSING' AND lease_until > :now)"
-                                + " ORDER BY next_attempt_at"),
+                List.of("qa_pair_id IN (:ids) AND status <> 'COMPLETED' "
+                        + "AND NOT (status = 'PROCESSING' AND lease_until > :now)"
+                        + " ORDER BY next_attempt_at"),
                 Map.of("ids", ids, "now", toDb(now)),
                 now,
                 leaseUntil,
@@ -248,7 +248,8 @@ class EmbeddingRepository {
         long claim = ThreadLocalRandom.current().nextLong();
         jdbc.sql("""
                 UPDATE qa_embedding
-                   SET attempts = CASE status WHEN 'PROCESSING' THEN attempts WHEN 'COMPLETED' THEN 1 ELSE attempts + 1 END,
+                   SET attempts = CASE status WHEN 'PROCESSING' THEN attempts WHEN 'COMPLETED' THEN 1
+                                  ELSE attempts + 1 END,
                        lease_expiries = CASE status WHEN 'PROCESSING' THEN lease_expiries + 1 WHEN 'COMPLETED' THEN 0
                                         ELSE lease_expiries END,
                        status = 'PROCESSING', lease_until = :lease, claim_token = :claim, updated_at = :now
@@ -314,7 +315,8 @@ class EmbeddingRepository {
                        dimensions = :dimensions, model = :model, vector_setting = :setting, pending_since = NULL,
                        next_attempt_at = NULL, lease_until = NULL, last_error = NULL, error_kind = NULL,
                        updated_at = :now, change_seq = %2$s
-                 WHERE qa_pair_id = :id AND status = 'PROCESSING' AND claim_token = :claim""".formatted(OF_ANOTHER_SETTING, NEXT_CHANGE), rows));
+                 WHERE qa_pair_id = :id AND status = 'PROCESSING'
+                   AND claim_token = :claim""".formatted(OF_ANOTHER_SETTING, NEXT_CHANGE), rows));
         int n = count(written);
         counts.move(
                 new EmbeddingCounts.Delta().add(EmbeddingStatus.PROCESSING, -n).add(EmbeddingStatus.COMPLETED, n));

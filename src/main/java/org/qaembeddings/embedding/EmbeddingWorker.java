@@ -231,7 +231,10 @@ public class EmbeddingWorker {
         return tally.result();
     }
 
-    /** Retries failed rows (transient or permanent) that have fewer than {@code maxRetries} attempts and are past their backoff. */
+    /**
+     * Retries failed rows (transient or permanent) that have fewer than {@code maxRetries} attempts
+     * and are past their backoff.
+     */
     BatchResult retryFailed(int maxRetries) {
         Instant now = clock.instant();
         Optional<String> paused = pausedReason(now);

@@ -41,7 +41,10 @@ final class ProviderCircuit {
                 && p.reason() == ProviderException.Reason.UNAVAILABLE;
     }
 
-    /** Whether a call could go out now, without taking the permission; turns an open circuit half-open once its wait is over. */
+    /**
+     * Whether a call could go out now, without taking the permission; turns an open circuit
+     * half-open once its wait is over.
+     */
     boolean permitsCalls() {
         if (breaker.tryAcquirePermission()) {
             breaker.releasePermission();
@@ -50,7 +53,10 @@ final class ProviderCircuit {
         return false;
     }
 
-    /** Takes the permission for one call; the caller then reports its outcome with {@link #succeeded} or {@link #failed}. */
+    /**
+     * Takes the permission for one call; the caller then reports its outcome with
+     * {@link #succeeded} or {@link #failed}.
+     */
     boolean tryAcquire() {
         return breaker.tryAcquirePermission();
     }

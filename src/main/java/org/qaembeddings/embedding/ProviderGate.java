@@ -81,7 +81,10 @@ public class ProviderGate {
     private final AtomicInteger unavailableInARow = new AtomicInteger();
     private final AtomicInteger refusedInARow = new AtomicInteger();
     private final AtomicLong answered = new AtomicLong();
-    /** The failure every request met when the node paused for it (refused inputs, unusable answers); null once a call is answered. */
+    /**
+     * The failure every request met when the node paused for it (refused inputs, unusable answers);
+     * null once a call is answered.
+     */
     private volatile ProviderException everyRequestFails;
 
     @Autowired
@@ -146,7 +149,10 @@ public class ProviderGate {
         return now.isBefore(until) ? until : now;
     }
 
-    /** How many calls the provider has answered on this node: the caller's way to tell whether it is answering others. */
+    /**
+     * How many calls the provider has answered on this node: the caller's way to tell whether it is
+     * answering others.
+     */
     public long answeredCalls() {
         return answered.get();
     }

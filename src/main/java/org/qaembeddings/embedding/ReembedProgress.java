@@ -8,7 +8,8 @@ import java.time.Instant;
  * when the vectors it replaces recorded no setting. {@code state}: NONE before any switch,
  * ESTIMATING (counting tokens), AWAITING_APPROVAL, RUNNING, DONE, or SUPERSEDED by a later one.
  * {@code done} counts the pairs the background pass has taken (re-embedded, or adopted without a
- * call); a pair it could not finish, and a pair edited meanwhile, gets the new setting through the queue. {@code tokens} and {@code estimatedCostUsd} are the
+ * call); a pair it could not finish, and a pair edited meanwhile, gets the new setting through the
+ * queue. {@code tokens} and {@code estimatedCostUsd} are the
  * estimate made before any call; {@code spentUsd} what re-embed calls have cost since the start.
  */
 public record ReembedProgress(

@@ -27,7 +27,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * tokenizer, and prices them: within {@code embedding.reembed.auto-approve-usd} the switch runs, else
  * it waits for {@link #approve}. Running, each step takes the next batch, oldest pair first. A step
  * runs after the worker has taken the new and edited pairs that are due, so those keep their
- * priority, and every call goes through the provider gate (budget, circuit, pause), billed as {@link CallPurpose#REEMBED}.
+ * priority, and every call goes through the provider gate (budget, circuit, pause), billed as
+ * {@link CallPurpose#REEMBED}.
  * A pair keeps its last vector until the new one is written, and the vector it replaces is kept
  * for {@code embedding.reembed.keep-previous} after the switch ends: a switch back to that setting
  * takes it back without a call. Vectors the current setting would make alike (written before
@@ -149,7 +150,8 @@ public class Reembedding implements InitializingBean {
             latest.filter(s -> !s.state().over()).ifPresent(s -> {
                 switches.end(s.id(), SwitchRepository.State.SUPERSEDED, now);
                 log.warn(
-                        "the re-embed to setting {} is superseded by this node's setting {}: every node sharing a database"
+                        "the re-embed to setting {} is superseded by this node's "
+                                + "setting {}: every node sharing a database"
                                 + " must run one embedding setting",
                         s.to(),
                         to.key());
@@ -162,7 +164,8 @@ public class Reembedding implements InitializingBean {
             if (others > 0) {
                 log.info(
                         "embedding setting changed to {} ({} {} {}d): {} vectors of another setting are priced, then"
-                                + " re-embedded in the background; each pair keeps its vector until the new one is written",
+                                + " re-embedded in the background; each pair "
+                                + "keeps its vector until the new one is written",
                         to.key(),
                         to.provider(),
                         to.model(),
@@ -274,7 +277,8 @@ public class Reembedding implements InitializingBean {
                     cost.stripTrailingZeros().toPlainString());
         } else {
             log.warn(
-                    "re-embed to setting {}: {} pairs, {} tokens, estimated {} USD, above embedding.reembed.auto-approve-usd"
+                    "re-embed to setting {}: {} pairs, {} tokens, estimated {} "
+                            + "USD, above embedding.reembed.auto-approve-usd"
                             + " ({}): waiting for POST /api/embeddings/reembed (admin key)",
                     to.key(),
                     current.pairs(),
@@ -343,7 +347,8 @@ public class Reembedding implements InitializingBean {
         if (dropped < ESTIMATE_PAGE) {
             switches.previousDropped(done.id(), now);
             log.info(
-                    "vectors of the embedding setting before {} dropped: embedding.reembed.keep-previous ({}) has passed"
+                    "vectors of the embedding setting before {} dropped: "
+                            + "embedding.reembed.keep-previous ({}) has passed"
                             + " since the switch ended",
                     done.to(),
                     properties.reembed().keepPrevious());

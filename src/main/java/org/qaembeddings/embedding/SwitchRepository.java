@@ -96,8 +96,8 @@ class SwitchRepository {
     }
 
     Optional<EmbeddingSetting> find(String key) {
-        return jdbc.sql(
-                        "SELECT setting_key, provider, model, dimensions, text_template FROM embedding_setting WHERE setting_key = :key")
+        return jdbc.sql("SELECT setting_key, provider, model, dimensions, text_template FROM embedding_setting "
+                        + "WHERE setting_key = :key")
                 .param("key", key)
                 .query((rs, n) -> new EmbeddingSetting(
                         rs.getString("setting_key"),
@@ -146,10 +146,13 @@ class SwitchRepository {
                 .update();
     }
 
-    /** Moves the cursor past the window's last pair (null: back to the first pair, for another lap) and adds to what is done. */
+    /**
+     * Moves the cursor past the window's last pair (null: back to the first pair, for another lap)
+     * and adds to what is done.
+     */
     void advance(long id, Window past, long done) {
-        jdbc.sql(
-                        "UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, done = done + :done WHERE id = :id")
+        jdbc.sql("UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, done = done + :done "
+                        + "WHERE id = :id")
                 .param("at", past == null ? null : toDb(past.lastCreatedAt()))
                 .param("pair", past == null ? null : past.lastId())
                 .param("done", done)
@@ -159,8 +162,8 @@ class SwitchRepository {
 
     /** Adds {@code tokens} to the estimate and moves its cursor past the window's last pair. */
     void estimate(long id, Window past, long tokens) {
-        jdbc.sql(
-                        "UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, tokens = tokens + :tokens WHERE id = :id")
+        jdbc.sql("UPDATE embedding_switch SET cursor_created_at = :at, cursor_id = :pair, "
+                        + "tokens = tokens + :tokens WHERE id = :id")
                 .param("at", toDb(past.lastCreatedAt()))
                 .param("pair", past.lastId())
                 .param("tokens", tokens)
@@ -201,8 +204,8 @@ class SwitchRepository {
 
     /** COMPLETED rows with a vector of another setting than {@code to}: what another lap of the walk would take. */
     long otherCompleted(String to) {
-        return jdbc.sql(
-                        "SELECT COUNT(*) FROM qa_embedding WHERE status = 'COMPLETED' AND (vector_setting IS NULL OR vector_setting <> :to)")
+        return jdbc.sql("SELECT COUNT(*) FROM qa_embedding "
+                        + "WHERE status = 'COMPLETED' AND (vector_setting IS NULL OR vector_setting <> :to)")
                 .param("to", to)
                 .query(Long.class)
                 .single();
@@ -210,8 +213,8 @@ class SwitchRepository {
 
     /** The setting of some vector of another setting than {@code to}: where a switch comes from. */
     Optional<String> anotherSetting(String to) {
-        return jdbc.sql(
-                        "SELECT vector_setting FROM qa_embedding WHERE vector IS NOT NULL AND vector_setting <> :to LIMIT 1")
+        return jdbc.sql("SELECT vector_setting FROM qa_embedding "
+                        + "WHERE vector IS NOT NULL AND vector_setting <> :to LIMIT 1")
                 .param("to", to)
                 .query(String.class)
                 .optional();
@@ -279,7 +282,8 @@ class SwitchRepository {
         horizon.enlist();
         return jdbc.sql("""
                 UPDATE qa_embedding SET vector_setting = :setting, updated_at = :now, change_seq = %s
-                 WHERE qa_pair_id IN (:ids) AND status = 'COMPLETED' AND vector_setting IS NULL""".formatted(EmbeddingRepository.NEXT_CHANGE))
+                 WHERE qa_pair_id IN (:ids) AND status = 'COMPLETED'
+                   AND vector_setting IS NULL""".formatted(EmbeddingRepository.NEXT_CHANGE))
                 .param("setting", setting)
                 .param("now", toDb(now))
                 .param("ids", ids)
@@ -303,7 +307,8 @@ class SwitchRepository {
                        text_hash = previous_text_hash,
                        dimensions = previous_dimensions, previous_dimensions = dimensions,
                        model = :model, updated_at = :now, change_seq = %s
-                 WHERE qa_pair_id IN (:ids) AND status = 'COMPLETED' AND previous_setting = :to""".formatted(EmbeddingRepository.NEXT_CHANGE))
+                 WHERE qa_pair_id IN (:ids) AND status = 'COMPLETED'
+                   AND previous_setting = :to""".formatted(EmbeddingRepository.NEXT_CHANGE))
                 .param("model", to.model())
                 .param("now", toDb(now))
                 .param("ids", ids)
@@ -325,7 +330,8 @@ class SwitchRepository {
                 UPDATE qa_embedding
                    SET previous_vector = NULL, previous_setting = NULL, previous_text_hash = NULL,
                        previous_dimensions = NULL, updated_at = :now, change_seq = %s
-                 WHERE qa_pair_id IN (:ids) AND previous_setting IS NOT NULL""".formatted(EmbeddingRepository.NEXT_CHANGE))
+                 WHERE qa_pair_id IN (:ids)
+                   AND previous_setting IS NOT NULL""".formatted(EmbeddingRepository.NEXT_CHANGE))
                 .param("now", toDb(now))
                 .param("ids", ids)
                 .update();

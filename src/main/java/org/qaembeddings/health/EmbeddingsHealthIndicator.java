@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code embeddings} health contributor: OUT_OF_SERVICE while the budget stops provider
  * calls, DOWN while this node's worker fails its polls or a pair has waited longer than
- * {@code embedding.health.max-pending-age}, UP otherwise. It is not part of the liveness or readiness groups: a stale pipeline needs an
+ * {@code embedding.health.max-pending-age}, UP otherwise. It is not part of the liveness or
+ * readiness groups: a stale pipeline needs an
  * operator, not a restart, and the node still serves reads and saves.
  */
 @Component("embeddings")

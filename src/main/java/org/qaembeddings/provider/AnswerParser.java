@@ -15,7 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class AnswerParser {
 
-    /** What the answer held: a vector per input (by index), the reported token count (null when absent or insane), the model name. */
+    /**
+     * What the answer held: a vector per input (by index), the reported token count (null when
+     * absent or insane), the model name.
+     */
     record Parsed(float[][] vectors, Integer promptTokens, String model) {}
 
     private final JsonMapper json;
@@ -168,7 +171,10 @@ final class AnswerParser {
         return vector;
     }
 
-    /** The reported {@code prompt_tokens} when it is an int of at least 0; else null (absent, negative, overflowing, not a number). */
+    /**
+     * The reported {@code prompt_tokens} when it is an int of at least 0; else null (absent,
+     * negative, overflowing, not a number).
+     */
     private static Integer readUsage(JsonParser p) {
         Integer tokens = null;
         while (p.nextToken() == JsonToken.PROPERTY_NAME) {

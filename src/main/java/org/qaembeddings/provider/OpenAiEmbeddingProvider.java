@@ -47,7 +47,10 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
             "text-embedding-ada-002", 1536);
 
     private static final int MAX_ERROR_DETAIL = 300;
-    /** Bytes one vector value may take as JSON text: a sign, 17 significant digits, a point, an exponent, a comma, spaces. */
+    /**
+     * Bytes one vector value may take as JSON text: a sign, 17 significant digits, a point, an
+     * exponent, a comma, spaces.
+     */
     static final int BYTES_PER_VALUE = 32;
     /** Vector width allowed when neither the configuration nor the model's name tells it. */
     static final int WIDEST = 16_384;
@@ -60,7 +63,10 @@ final class OpenAiEmbeddingProvider implements EmbeddingProvider {
     private static final int MAX_MODEL_NAME = 200;
 
     private static final Pattern RESET_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
-    /** {@code Retry-After} in seconds: digits, with a fraction some servers send; nothing else (no sign, exponent, NaN). */
+    /**
+     * {@code Retry-After} in seconds: digits, with a fraction some servers send; nothing else (no
+     * sign, exponent, NaN).
+     */
     private static final Pattern SECONDS = Pattern.compile("\\d{1,40}(\\.\\d{1,9})?");
     /** Far beyond any pause the worker takes (it caps waits at embedding.retry.max-delay), and far from overflow. */
     static final Duration LONGEST_WAIT = Duration.ofDays(365);

@@ -90,7 +90,10 @@ public class ProviderException extends RuntimeException {
         return reason == Reason.INPUT_REJECTED;
     }
 
-    /** Whether the failure says the provider as a whole cannot serve now (down or rate limiting), not this call's rows. */
+    /**
+     * Whether the failure says the provider as a whole cannot serve now (down or rate limiting),
+     * not this call's rows.
+     */
     public boolean providerUnavailable() {
         return reason == Reason.UNAVAILABLE || reason == Reason.RATE_LIMITED;
     }

@@ -54,7 +54,10 @@ class IndexFollower implements SmartLifecycle {
     private volatile boolean running;
     private final Semaphore stopping = new Semaphore(0);
     private Thread thread;
-    /** Reads the next page while one is applied: a catch-up spends its time on both, and they need different resources. */
+    /**
+     * Reads the next page while one is applied: a catch-up spends its time on both, and they need
+     * different resources.
+     */
     private ExecutorService reader;
 
     private Future<ChangeFeed.Batch> ahead;

@@ -82,7 +82,10 @@ final class SearchIndex implements Closeable {
     static final String ANSWER = "answer";
     /** On a pair's text document: the key of each setting whose vector of the pair is of its current text. */
     static final String FRESH = "fresh";
-    /** On a pair's vector document (a document of its own, so that a text change leaves the graph alone): the pair's id. */
+    /**
+     * On a pair's vector document (a document of its own, so that a text change leaves the graph
+     * alone): the pair's id.
+     */
     static final String VECTOR_OF = "vectorOf";
     /** On a vector document: the pair's id and the vector's setting, one document each (its own, and the one kept). */
     private static final String VECTOR_SLOT = "vectorSlot";
@@ -630,7 +633,10 @@ final class SearchIndex implements Closeable {
         }
     }
 
-    /** How many vectors the index holds in {@code field} (deleted ones too, until merged away); a vector field has no terms to count. */
+    /**
+     * How many vectors the index holds in {@code field} (deleted ones too, until merged away); a
+     * vector field has no terms to count.
+     */
     private static long vectorCount(IndexReader reader, String field) throws IOException {
         long count = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
@@ -748,8 +754,8 @@ final class SearchIndex implements Closeable {
             Thread.currentThread().interrupt();
         }
         if (rollback.isAlive()) {
-            log.info(
-                    "search index closed while a merge builds a vector graph; the merge is done again after the next start");
+            log.info("search index closed while a merge builds a vector graph; "
+                    + "the merge is done again after the next start");
         }
     }
 }

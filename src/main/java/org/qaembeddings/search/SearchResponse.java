@@ -20,6 +20,9 @@ record SearchResponse(String query, String mode, String setting, long tookMs, St
     /** Where the pair ranked on each side (1 is first); null when that side did not find it or did not run. */
     record Ranks(Integer semantic, Integer keyword) {}
 
-    /** The pair's embedding: its status, and whether its vector was made from its current text by the current setting. */
+    /**
+     * The pair's embedding: its status, and whether its vector was made from its current text by
+     * the current setting.
+     */
     record Embedding(EmbeddingStatus status, boolean fresh) {}
 }

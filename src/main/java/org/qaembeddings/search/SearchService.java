@@ -19,7 +19,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * Finds pairs by meaning, by words, or by both, fused with reciprocal rank fusion (each side's
- * rank r adds 1 / (60 + r); in the fusion, a pair's words count when it holds most of the query's). The index ranks; the database then supplies every hit's current
+ * rank r adds 1 / (60 + r); in the fusion, a pair's words count when it holds most of the query's).
+ * The index ranks; the database then supplies every hit's current
  * texts and state, so a deleted pair never appears and no text shown is stale. When the query
  * cannot be embedded, or the index is still being built, the answer comes from the words alone
  * and says so: a search never fails because the provider is down.
@@ -65,8 +66,8 @@ class SearchService {
         try {
             if (mode != SearchMode.KEYWORD) {
                 if (!follower.caughtUp()) {
-                    degraded =
-                            "the search index is being built from the database: keyword results only until it has caught up";
+                    degraded = "the search index is being built from the database: "
+                            + "keyword results only until it has caught up";
                 } else {
                     QueryVectors.QueryVector vector = queries.embed(query, serving);
                     if (vector.vector() == null) {

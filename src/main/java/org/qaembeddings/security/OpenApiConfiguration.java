@@ -50,15 +50,14 @@ class OpenApiConfiguration {
     @Bean
     OpenAPI openApi() {
         return new OpenAPI()
-                .info(
-                        new Info()
-                                .title("qa-embeddings")
-                                .version("0.1.0")
-                                .description(
-                                        "Question/answer pairs with an always up-to-date vector embedding each, found by meaning "
-                                                + "and by words. With no key configured the service listens on loopback only and asks for "
-                                                + "none; with keys set, every call needs a client key and `/api/embeddings/*` (but "
-                                                + "`/api/embeddings/health`) an admin key. Every refusal is a problem JSON (RFC 9457)."))
+                .info(new Info()
+                        .title("qa-embeddings")
+                        .version("0.1.0")
+                        .description("Question/answer pairs with an always up-to-date vector embedding each, found "
+                                + "by meaning and by words. With no key configured the service listens "
+                                + "on loopback only and asks for none; with keys set, every call needs "
+                                + "a client key and `/api/embeddings/*` (but `/api/embeddings/health`) "
+                                + "an admin key. Every refusal is a problem JSON (RFC 9457)."))
                 // relative: the document is the same whichever address served it
                 .servers(List.of(new Server().url("/").description("this service")))
                 .components(new Components()
@@ -216,7 +215,8 @@ class OpenApiConfiguration {
                 String script = new String(transformed.getContentAsByteArray(), StandardCharsets.UTF_8);
                 String interceptor = "SwaggerUIBundle({\n    requestInterceptor: (request) => {\n"
                         + "      const key = sessionStorage.getItem('" + KEY_STORAGE + "');\n"
-                        + "      if (key && !request.headers.Authorization) { request.headers.Authorization = 'Bearer ' + key; }\n"
+                        + "      if (key && !request.headers.Authorization) { "
+                        + "request.headers.Authorization = 'Bearer ' + key; }\n"
                         + "      return request;\n    },";
                 return new TransformedResource(
                         resource,

@@ -35,7 +35,8 @@ class ProtectedMode implements WebServerFactoryCustomizer<ConfigurableWebServerF
         InetAddress address = environment.getProperty("server.address", InetAddress.class);
         if (!properties.protectedMode()) {
             log.warn(
-                    "no API key set (security.api-key) and security.protected-mode=false: anyone who reaches {} may call the API",
+                    "no API key set (security.api-key) and security.protected-mode=false: "
+                            + "anyone who reaches {} may call the API",
                     address == null ? "this port" : address.getHostAddress());
             return;
         }
@@ -46,10 +47,10 @@ class ProtectedMode implements WebServerFactoryCustomizer<ConfigurableWebServerF
                             + "set security.api-key to listen on other addresses (server.address)",
                     InetAddress.getLoopbackAddress().getHostAddress());
         } else if (!address.isLoopbackAddress()) {
-            throw new IllegalStateException(
-                    "server.address=" + address.getHostAddress()
-                            + " without an API key: refusing to start an unauthenticated service on a non-loopback address; "
-                            + "set security.api-key (or SECURITY_API_KEYS), or security.protected-mode=false behind an authenticating proxy");
+            throw new IllegalStateException("server.address=" + address.getHostAddress()
+                    + " without an API key: refusing to start an unauthenticated service on "
+                    + "a non-loopback address; set security.api-key (or SECURITY_API_KEYS), "
+                    + "or security.protected-mode=false behind an authenticating proxy");
         }
     }
 

@@ -32,7 +32,8 @@ class EmbeddedDurabilityCheck {
         Integer delay = writeDelayMillis();
         if (delay != null && delay > 0) {
             log.warn(
-                    "the H2 file database writes commits {} ms late (WRITE_DELAY={}): saves answered in that window are "
+                    "the H2 file database writes commits {} ms late "
+                            + "(WRITE_DELAY={}): saves answered in that window are "
                             + "lost if the process is killed; add ;WRITE_DELAY=0 to spring.datasource.url",
                     delay,
                     delay);
@@ -55,7 +56,8 @@ class EmbeddedDurabilityCheck {
         }
         return JdbcClient.create(dataSource)
                 .sql("""
-                SELECT MAX(CAST(setting_value AS INT)) FROM information_schema.settings WHERE setting_name = 'WRITE_DELAY'""")
+                SELECT MAX(CAST(setting_value AS INT)) FROM information_schema.settings
+                 WHERE setting_name = 'WRITE_DELAY'""")
                 .query(Integer.class)
                 .optional()
                 .orElse(null);

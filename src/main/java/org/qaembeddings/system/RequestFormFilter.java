@@ -84,7 +84,8 @@ class RequestFormFilter extends OncePerRequestFilter {
                     response,
                     HttpStatus.NOT_ACCEPTABLE,
                     "this API answers application/json (and "
-                            + "application/problem+json for errors) only; the Accept header rules both out; nothing was changed");
+                            + "application/problem+json for errors) only; the "
+                            + "Accept header rules both out; nothing was changed");
             return;
         }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {

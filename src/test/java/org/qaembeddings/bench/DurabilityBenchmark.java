@@ -104,9 +104,10 @@ final class DurabilityBenchmark {
                     "6. What the durable embedded default costs a save",
                     List.of(String.format(
                             Locale.ROOT,
-                            "Two services in one JVM, each on an H2 file of its own, the worker embedding with a provider that "
-                                    + "answers at once; per round %,d saves from one client, then %,d from %d clients, the two "
-                                    + "services in turns; %d rounds after a warm-up round. Ratios are per round, median (min – max).",
+                            "Two services in one JVM, each on an H2 file of its own, the worker embedding "
+                                    + "with a provider that answers at once; per round %,d saves from one "
+                                    + "client, then %,d from %d clients, the two services in turns; %d rounds "
+                                    + "after a warm-up round. Ratios are per round, median (min – max).",
                             sequential,
                             pairs.size(),
                             options.concurrency(),

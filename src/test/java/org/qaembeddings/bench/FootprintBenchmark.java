@@ -75,12 +75,15 @@ final class FootprintBenchmark {
                 "4. Footprint",
                 List.of(String.format(
                         Locale.ROOT,
-                        "`java %s -jar target/app/qa-embeddings.jar`, the README's command (the extracted jar and its class data sharing archive, both made by `package`), with its embedded defaults (H2 in a "
+                        "`java %s -jar target/app/qa-embeddings.jar`, the README's command "
+                                + "(the extracted jar and its class data sharing archive, both "
+                                + "made by `package`), with its embedded defaults (H2 in a "
                                 + "temporary directory, the in-process model; `%s`). Ready: from process start until "
                                 + "`/actuator/health` answers UP (the model is loaded before the server starts). Idle: "
                                 + "resident set 5 s after ready. Under load: the highest resident set, sampled every "
-                                + "100 ms, while %,d pairs of run 1 are saved and embedded. Baseline: a JVM holding only the "
-                                + "model (`BareModel`), ready once it has embedded one text, loaded by `embedAll` over the "
+                                + "100 ms, while %,d pairs of run 1 are saved and embedded. "
+                                + "Baseline: a JVM holding only the model (`BareModel`), ready "
+                                + "once it has embedded one text, loaded by `embedAll` over the "
                                 + "same texts, with the JVM's default heap limit. %d rounds after one warm-up.",
                         String.join(" ", JVM_OPTIONS),
                         java,

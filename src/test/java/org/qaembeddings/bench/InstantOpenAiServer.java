@@ -62,7 +62,10 @@ final class InstantOpenAiServer implements AutoCloseable {
         server.start();
     }
 
-    /** Service properties for the openai provider against this server: {@code dimensions} wide, text-embedding-3-small. */
+    /**
+     * Service properties for the openai provider against this server: {@code dimensions} wide,
+     * text-embedding-3-small.
+     */
     Map<String, String> providerProperties(int dimensions) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("embedding.provider", "openai");

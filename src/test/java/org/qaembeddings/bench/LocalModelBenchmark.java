@@ -85,14 +85,16 @@ final class LocalModelBenchmark {
                     "1. Local model, end to end",
                     List.of(String.format(
                             Locale.ROOT,
-                            "%,d QA pairs of 20–300 words (%,d words in all, deterministic) on PostgreSQL, the in-process "
-                                    + "all-MiniLM-L6-v2-q, default settings. (a) The pairs are committed in one transaction by "
-                                    + "the save path's own code; timed from the commit until the last vector is stored. "
-                                    + "(b) The pairs are saved with `POST /api/qa-pairs` by %d concurrent HTTP clients in the "
-                                    + "same JVM; timed from the first save until the last vector is stored, so that the saves' "
-                                    + "CPU competes with the model. Baseline: LangChain4j's `OnnxEmbeddingModel.embedAll` over "
-                                    + "the same texts, the same ONNX file and the model's 256-token window (the tokenizer.json "
-                                    + "shipped with it cuts at 128; see `BareModels`), in the same JVM, in the same round (first "
+                            "%,d QA pairs of 20–300 words (%,d words in all, deterministic) on PostgreSQL, the "
+                                    + "in-process all-MiniLM-L6-v2-q, default settings. (a) The pairs are "
+                                    + "committed in one transaction by the save path's own code; timed from the "
+                                    + "commit until the last vector is stored. (b) The pairs are saved with "
+                                    + "`POST /api/qa-pairs` by %d concurrent HTTP clients in the same JVM; timed "
+                                    + "from the first save until the last vector is stored, so that the saves' "
+                                    + "CPU competes with the model. Baseline: LangChain4j's "
+                                    + "`OnnxEmbeddingModel.embedAll` over the same texts, the same ONNX file and "
+                                    + "the model's 256-token window (the tokenizer.json shipped with it cuts at "
+                                    + "128; see `BareModels`), in the same JVM, in the same round (first "
                                     + "in even rounds, last in odd ones). %d rounds after one warm-up.",
                             n,
                             words,

@@ -69,10 +69,11 @@ final class PipelineBenchmark {
                         "2. Pipeline overhead",
                         List.of(String.format(
                                 Locale.ROOT,
-                                "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the commit); the openai "
-                                        + "provider against an OpenAI-compatible server on loopback answering at once with "
-                                        + "%d-dimension unit vectors made in advance (`encoding_format` %s); batch size 100. "
-                                        + "Baseline: the same client making the same calls back to back without the database. "
+                                "%,d pending pairs on PostgreSQL (inserted, then the worker woken by the "
+                                        + "commit); the openai provider against an OpenAI-compatible server on "
+                                        + "loopback answering at once with %d-dimension unit vectors made in "
+                                        + "advance (`encoding_format` %s); batch size 100. Baseline: the same "
+                                        + "client making the same calls back to back without the database. "
                                         + "%d rounds after one warm-up.",
                                 n,
                                 options.dimensions(),

@@ -96,7 +96,8 @@ final class ReembedBenchmark {
                     System.out.printf(
                             Locale.ROOT,
                             "re-embed round %d: plain pipeline %.0f/s, re-embed %.0f/s (%d pairs,"
-                                    + " %d calls), save p99 %.1f / %.1f ms, search p99 %.1f / %.1f ms (during / idle)%n",
+                                    + " %d calls), save p99 %.1f / %.1f ms, search "
+                                    + "p99 %.1f / %.1f ms (during / idle)%n",
                             round,
                             plainRate,
                             rate,
@@ -147,13 +148,14 @@ final class ReembedBenchmark {
                 List.of(String.format(
                         Locale.ROOT,
                         "%,d pairs embedded on PostgreSQL with the default template, then the node restarted with "
-                                + "`embedding.text-template=%s`: the switch prices the pairs and re-embeds them all in the "
-                                + "background while %d clients save new pairs and %d search (`hybrid`, 50 queries, cached "
-                                + "vectors) as fast as they can. The openai provider against an OpenAI-compatible server on "
-                                + "loopback answering at once (%d dimensions). Baselines in the same round: the plain pipeline "
-                                + "embedding the same pairs with no other load, and the same saves and searches, as many, once "
-                                + "the switch is done. A third start with yet another template re-embeds the pairs (now "
-                                + "more, the saves' too) with no other load. %d rounds after one warm-up; the rule for every "
+                                + "`embedding.text-template=%s`: the switch prices the pairs and re-embeds them all "
+                                + "in the background while %d clients save new pairs and %d search (`hybrid`, 50 "
+                                + "queries, cached vectors) as fast as they can. The openai provider against an "
+                                + "OpenAI-compatible server on loopback answering at once (%d dimensions). "
+                                + "Baselines in the same round: the plain pipeline embedding the same pairs with no "
+                                + "other load, and the same saves and searches, as many, once the switch is done. A "
+                                + "third start with yet another template re-embeds the pairs (now more, the saves' "
+                                + "too) with no other load. %d rounds after one warm-up; the rule for every "
                                 + "target is the median of the rounds.",
                         n,
                         NEW_TEMPLATE.replace("\n", "\\n"),

@@ -98,7 +98,8 @@ final class SaveLatencyBenchmark {
                         "3. Save latency under a bad provider",
                         List.of(String.format(
                                 Locale.ROOT,
-                                "%,d `POST /api/qa-pairs` per round from %d concurrent HTTP clients (texts of 20–300 words), "
+                                "%,d `POST /api/qa-pairs` per round from %d concurrent "
+                                        + "HTTP clients (texts of 20–300 words), "
                                         + "one service per provider on its own PostgreSQL schema, rounds interleaved; "
                                         + "%d rounds after a warm-up of 500 saves each.",
                                 options.saves(),

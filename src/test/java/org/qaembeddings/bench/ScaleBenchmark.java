@@ -84,8 +84,9 @@ final class ScaleBenchmark {
                     List.of(String.format(
                             Locale.ROOT,
                             "%,d embedding rows (99.8 %% completed, 0.1 %% pending, 0.1 %% failed) and %,d "
-                                    + "cost rows over 29 days on PostgreSQL, loaded in %.0f s. %d sequential requests per figure "
-                                    + "and round over HTTP on loopback (50 for the SQL-only line), %d rounds after one warm-up.",
+                                    + "cost rows over 29 days on PostgreSQL, loaded in %.0f s. %d "
+                                    + "sequential requests per figure and round over HTTP on loopback "
+                                    + "(50 for the SQL-only line), %d rounds after one warm-up.",
                             rows,
                             rows,
                             loadSeconds,

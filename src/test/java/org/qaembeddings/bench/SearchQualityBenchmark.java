@@ -96,8 +96,9 @@ final class SearchQualityBenchmark {
                             String.format(
                                     Locale.ROOT,
                                     "%d QA pairs of a help desk (`QualitySet`), each asked for by a paraphrase, "
-                                            + "with the in-process model (all-MiniLM-L6-v2, quantized) on PostgreSQL; k = 10. Target: "
-                                            + "`hybrid` at least as good as the better of the other two on both measures: %s.",
+                                            + "with the in-process model (all-MiniLM-L6-v2, quantized) "
+                                            + "on PostgreSQL; k = 10. Target: `hybrid` at least as good "
+                                            + "as the better of the other two on both measures: %s.",
                                     ids.size(),
                                     met ? "met" : "MISSED"),
                             "Paraphrases `hybrid` does not put first: "

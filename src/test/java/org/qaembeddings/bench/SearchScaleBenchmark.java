@@ -45,7 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * 7. Search at scale: {@code --search-pairs} (default 1,000,000) pairs with 384-dimension vectors,
- * synthetic and clustered like a sentence model's, written straight into PostgreSQL; the packaged service in a process of
+ * synthetic and clustered like a sentence model's, written straight into PostgreSQL; the packaged
+ * service in a process of
  * its own with the README's {@code -Xmx512m} builds its index from them, then answers over HTTP.
  * The baseline is an exact scan of the same vectors in this JVM: recall@10 is measured against it,
  * and each mode's latency is given as a ratio to it. Query vectors come from a stand-in provider
@@ -290,8 +291,10 @@ final class SearchScaleBenchmark {
             notes.add(String.format(
                     Locale.ROOT,
                     "%,d pairs, %d dimensions in %,d topics of %d subtopics (spread %.1f, then %.1f; noise "
-                            + "whose variance falls with the axis's rank as a sentence model's does), loaded into PostgreSQL in %.0f s; the packaged service in its own process (`-Xms32m -Xmx512m`), index on local disk; %d queries "
-                            + "near random clusters, k = %d, %d rounds over HTTP on loopback after a first call that caches each "
+                            + "whose variance falls with the axis's rank as a sentence model's does), "
+                            + "loaded into PostgreSQL in %.0f s; the packaged service in its own process "
+                            + "(`-Xms32m -Xmx512m`), index on local disk; %d queries near random clusters, "
+                            + "k = %d, %d rounds over HTTP on loopback after a first call that caches each "
                             + "query's vector. Whole benchmark: %.0f s.",
                     pairs,
                     DIMENSIONS,
@@ -484,7 +487,8 @@ final class SearchScaleBenchmark {
                         "COPY qa_pair (id, question, answer, created_at, updated_at) FROM STDIN",
                         new StringReader(pairRows.toString()));
                 copy.copyIn(
-                        "COPY qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts, model, dimensions, "
+                        "COPY qa_embedding (qa_pair_id, status, text_hash, "
+                                + "vector_text_hash, attempts, model, dimensions, "
                                 + "vector, vector_setting, updated_at) FROM STDIN",
                         new StringReader(embeddingRows.toString()));
             }
@@ -497,7 +501,10 @@ final class SearchScaleBenchmark {
     }
 
     /** Changes {@code n} pairs' questions, each with a new change number, as edits on other nodes would. */
-    /** Half of the changes edit a question (the vector stays, now stale), half write a new vector (as a re-embed does). */
+    /**
+     * Half of the changes edit a question (the vector stays, now stale), half write a new vector
+     * (as a re-embed does).
+     */
     private void changeRows(Map<String, String> database, int n, Random random) throws Exception {
         try (Connection c = connect(database);
                 PreparedStatement update =
@@ -505,7 +512,8 @@ final class SearchScaleBenchmark {
                 PreparedStatement bump = c.prepareStatement(
                         "UPDATE qa_embedding SET change_seq = nextval('pair_change_seq') WHERE qa_pair_id = ?");
                 PreparedStatement revector = c.prepareStatement(
-                        "UPDATE qa_embedding SET vector = ?, change_seq = nextval('pair_change_seq') WHERE qa_pair_id = ?")) {
+                        "UPDATE qa_embedding SET vector = ?, change_seq = nextval('pair_change_seq') "
+                                + "WHERE qa_pair_id = ?")) {
             c.setAutoCommit(false);
             for (int i = 0; i < n; i++) {
                 UUID id = ids[(int) ((long) i * ids.length / n)];
@@ -529,10 +537,12 @@ final class SearchScaleBenchmark {
 
     private static void insertPair(Connection c, UUID id, String question, String answer, float[] vector)
             throws Exception {
-        try (PreparedStatement pair = c.prepareStatement(
-                        "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (?, ?, ?, now(), now())");
+        try (PreparedStatement pair =
+                        c.prepareStatement("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) "
+                                + "VALUES (?, ?, ?, now(), now())");
                 PreparedStatement embedding = c.prepareStatement("""
-                        INSERT INTO qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts, model, dimensions,
+                        INSERT INTO qa_embedding (qa_pair_id, status, text_hash, vector_text_hash, attempts,
+                                                  model, dimensions,
                                                   vector, vector_setting, updated_at, change_seq)
                         VALUES (?, 'COMPLETED', ?, ?, 1, ?, ?, ?, ?, now(), nextval('pair_change_seq'))""")) {
             pair.setObject(1, id);

@@ -15,10 +15,12 @@ final class Texts {
 
     private static final String[] WORDS = ("account password reset billing invoice refund order shipping delivery "
                     + "customer support team settings profile security login email address phone number payment card "
-                    + "subscription plan upgrade downgrade cancel renew trial free premium feature export import data file "
+                    + "subscription plan upgrade downgrade cancel renew "
+                    + "trial free premium feature export import data file "
                     + "report dashboard chart user admin role permission access token key integration webhook event "
                     + "notification alert message error warning timeout retry limit quota usage storage backup restore "
-                    + "version release update install configure enable disable network server database query index search "
+                    + "version release update install configure enable "
+                    + "disable network server database query index search "
                     + "result page list item detail history activity log audit policy privacy terms contract license "
                     + "the a an of to in for on with by from at is are was be can will should may must not and or if "
                     + "when how what why which who your our their this that these those it its we you they")

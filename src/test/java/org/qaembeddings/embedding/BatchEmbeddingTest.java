@@ -29,7 +29,8 @@ class BatchEmbeddingTest extends DatabaseTest {
 
     private static final EmbeddingText TEXT = new EmbeddingText(EmbeddingText.DEFAULT_TEMPLATE);
     private static final String OPENAI_BAD_INPUT = """
-            {"error": {"message": "'$.input' is invalid.", "type": "invalid_request_error", "param": null, "code": null}}""";
+            {"error": {"message": "'$.input' is invalid.", "type": "invalid_request_error", \
+            "param": null, "code": null}}""";
 
     @Autowired
     EmbeddingService embeddings;

@@ -69,8 +69,8 @@ class EmbeddingQueueTest {
 
     private UUID pair(String question) {
         UUID id = UUID.randomUUID();
-        jdbc.sql(
-                        "INSERT INTO qa_pair (id, question, answer, created_at, updated_at) VALUES (:id, :q, 'an answer', :t, :t)")
+        jdbc.sql("INSERT INTO qa_pair (id, question, answer, created_at, updated_at) "
+                        + "VALUES (:id, :q, 'an answer', :t, :t)")
                 .param("id", id)
                 .param("q", question)
                 .param("t", toDb(T0))

@@ -61,7 +61,8 @@ class RecountLockOrderTest extends DatabaseTest {
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> jdbc.sql("""
                     SELECT COUNT(*) FROM pg_stat_activity
-                     WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT n FROM qa_embedding_count%'""").query(Long.class).single() == 1);
+                     WHERE wait_event_type = 'Lock'
+                       AND query LIKE 'SELECT n FROM qa_embedding_count%'""").query(Long.class).single() == 1);
 
             move.executeUpdate("UPDATE qa_embedding_count SET n = n + 1 WHERE status = 'PROCESSING' AND slot = 0");
             other.commit();

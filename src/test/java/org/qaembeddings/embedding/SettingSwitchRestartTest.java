@@ -100,8 +100,8 @@ class SettingSwitchRestartTest {
             assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.model()).isEqualTo(model));
             assertThat(OPENAI.allInputs()).as("each pair once").containsExactlyInAnyOrderElementsOf(expected);
             JdbcClient jdbc = node.getBean(JdbcClient.class);
-            assertThat(jdbc.sql(
-                                    "SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED' OR vector_setting <> :key")
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding "
+                                    + "WHERE status <> 'COMPLETED' OR vector_setting <> :key")
                             .param("key", key)
                             .query(Long.class)
                             .single())

@@ -67,10 +67,11 @@ class CrashMidBatchIT extends ProcessTests {
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> jdbc.sql("""
                         SELECT COUNT(*) FROM pg_stat_activity
-                         WHERE application_name = 'crash-first' AND wait_event_type = 'Lock'""").query(Long.class).single() > 0);
+                         WHERE application_name = 'crash-first'
+                           AND wait_event_type = 'Lock'""").query(Long.class).single() > 0);
                 first.kill();
-                jdbc.sql(
-                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'crash-first'")
+                jdbc.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                + "WHERE application_name = 'crash-first'")
                         .query()
                         .listOfRows();
                 lock.rollback();
@@ -88,7 +89,8 @@ class CrashMidBatchIT extends ProcessTests {
 
         // three pairs of the killed batch change after the crash: their final vectors must follow
         List<String> changed = jdbc.sql("""
-                SELECT qa_pair_id FROM qa_embedding WHERE status = 'PROCESSING' ORDER BY qa_pair_id LIMIT 3""").query(String.class).list();
+                SELECT qa_pair_id FROM qa_embedding WHERE status = 'PROCESSING'
+                 ORDER BY qa_pair_id LIMIT 3""").query(String.class).list();
         try (ServiceProcess restarted = ServiceProcess.start("crash-second", settings("crash-second"))) {
             Api api = restarted.api();
             for (String id : changed) {

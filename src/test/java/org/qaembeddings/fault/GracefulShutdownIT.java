@@ -31,7 +31,10 @@ class GracefulShutdownIT extends ProcessTests {
         return p;
     }
 
-    /** Starts a node on a backlog of pairs, waits for its first call, sends SIGTERM; returns seconds until the process ended. */
+    /**
+     * Starts a node on a backlog of pairs, waits for its first call, sends SIGTERM; returns seconds
+     * until the process ended.
+     */
     private double terminateDuringCall(String name, List<String> ids) throws Exception {
         ProcessTests.migrate();
         JdbcClient jdbc = ProcessTests.jdbc();

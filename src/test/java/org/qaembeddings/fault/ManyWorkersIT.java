@@ -47,7 +47,8 @@ class ManyWorkersIT extends ProcessTests {
                 BEGIN INSERT INTO it_write_log VALUES (NEW.qa_pair_id, NEW.text_hash); RETURN NEW; END $$""").update();
         jdbc.sql("""
                 CREATE TRIGGER it_log_write AFTER UPDATE ON qa_embedding FOR EACH ROW
-                  WHEN (NEW.status = 'COMPLETED' AND NEW.vector IS DISTINCT FROM OLD.vector) EXECUTE FUNCTION it_log_write()""").update();
+                  WHEN (NEW.status = 'COMPLETED' AND NEW.vector IS DISTINCT FROM OLD.vector)
+                  EXECUTE FUNCTION it_log_write()""").update();
 
         CountDownLatch allUp = new CountDownLatch(1);
         OPENAI.behave(request -> {
@@ -99,7 +100,8 @@ class ManyWorkersIT extends ProcessTests {
                  WHERE w.text_hash <> e.text_hash""").query(Long.class).single();
         int wrongVectors = 0;
         for (Map<String, Object> row : jdbc.sql("""
-                SELECT p.question, p.answer, e.vector FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id""").query().listOfRows()) {
+                SELECT p.question, p.answer, e.vector
+                  FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id""").query().listOfRows()) {
             float[] expected = FakeOpenAiServer.vectorFor(
                     Pipeline.rendered((String) row.get("question"), (String) row.get("answer")),
                     ProcessTests.DIMENSIONS);

@@ -91,14 +91,19 @@ abstract class ProcessTests {
                 SELECT gen_random_uuid(), :prefix || ' question ' || n || '?', 'answer ' || n, now(), now()
                   FROM generate_series(1, :n) n""").param("prefix", prefix).param("n", n).update();
         jdbc.sql("""
-                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at, attempts, updated_at,
+                INSERT INTO qa_embedding (qa_pair_id, status, text_hash, pending_since, next_attempt_at,
+                                          attempts, updated_at,
                                           change_seq)
-                SELECT id, 'PENDING', encode(sha256(convert_to('Question: ' || question || E'\nAnswer: ' || answer, 'UTF8')), 'hex'),
+                SELECT id, 'PENDING',
+                       encode(sha256(convert_to('Question: ' || question || E'\nAnswer: ' || answer, 'UTF8')), 'hex'),
                        now(), now(), 0, now(), nextval('pair_change_seq')
                   FROM qa_pair""").update();
     }
 
-    /** Settings of one service process named {@code name}, with its own provider key so the stand-in can tell processes apart. */
+    /**
+     * Settings of one service process named {@code name}, with its own provider key so the stand-in
+     * can tell processes apart.
+     */
     static Map<String, String> service(String name, FakeOpenAiServer openAi) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("spring.datasource.url", url(name));

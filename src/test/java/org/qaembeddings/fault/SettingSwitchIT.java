@@ -74,9 +74,9 @@ class SettingSwitchIT extends ProcessTests {
                     .isEqualTo(pairs);
             assertThat(progress.path("to").path("model").asString()).isEqualTo("fake-large");
         }
-        assertThat(jdbc.sql(
-                                "SELECT COUNT(*) FROM qa_embedding e JOIN embedding_setting s ON s.setting_key = e.vector_setting"
-                                        + " WHERE e.status = 'COMPLETED' AND s.model = 'fake-large'")
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding e "
+                                + "JOIN embedding_setting s ON s.setting_key = e.vector_setting"
+                                + " WHERE e.status = 'COMPLETED' AND s.model = 'fake-large'")
                         .query(Long.class)
                         .single())
                 .isEqualTo(pairs);

@@ -56,7 +56,8 @@ class AnswerParserTest {
                 "{\"data\": [{\"index\": 0, \"embedding\": [1]}]} {}|1|content after its end",
                 "{\"usage\": {}}|1|no data array",
                 "{\"data\": {}}|1|no data array",
-                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, {\"index\": 1, \"embedding\": [1]}]}|1|more than 1 embeddings",
+                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, "
+                        + "{\"index\": 1, \"embedding\": [1]}]}|1|more than 1 embeddings",
                 "{\"data\": []}|1|0 embeddings for 1 inputs",
                 "{\"data\": [1]}|1|not an embedding object",
                 "{\"data\": [{\"embedding\": [1]}]}|1|without an integer index",
@@ -69,8 +70,10 @@ class AnswerParserTest {
                 "{\"data\": [{\"index\": 0, \"embedding\": \"AACAfw==\"}]}|1|not finite",
                 "{\"data\": [{\"index\": 0, \"embedding\": \"AAA=\"}]}|1|not of float32 values",
                 "{\"data\": [{\"index\": 0, \"embedding\": \"!!\"}]}|1|neither numbers nor base64",
-                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, {\"index\": 1, \"embedding\": [1, 2]}]}|2|different lengths",
-                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, {\"index\": 0, \"embedding\": [1]}]}|2|out of range or repeated",
+                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, "
+                        + "{\"index\": 1, \"embedding\": [1, 2]}]}|2|different lengths",
+                "{\"data\": [{\"index\": 0, \"embedding\": [1]}, "
+                        + "{\"index\": 0, \"embedding\": [1]}]}|2|out of range or repeated",
                 "{\"data\": [{\"index\": 0, \"embedding\": [1, 2|1|not JSON"
             })
     void everyDeviationIsAnUnusableAnswer(String body, int inputs, String expected) {

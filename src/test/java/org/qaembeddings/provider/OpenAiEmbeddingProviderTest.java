@@ -203,25 +203,29 @@ class OpenAiEmbeddingProviderTest {
         assertThat(failure("not json at all", 200).getMessage()).contains("not JSON");
         assertThat(failure("{\"data\":\"nope\"," + ok + "}", 200).getMessage()).contains("no data array");
         assertThat(failure(
-                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":0,\"embedding\":[1,2,3,4]}],"
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
+                                        + "{\"index\":0,\"embedding\":[1,2,3,4]}],"
                                         + ok + "}",
                                 200)
                         .getMessage())
                 .contains("out of range or repeated");
         assertThat(failure(
-                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,1e400,4]}],"
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
+                                        + "{\"index\":1,\"embedding\":[1,2,1e400,4]}],"
                                         + ok + "}",
                                 200)
                         .getMessage())
                 .contains("not finite");
         assertThat(failure(
-                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,\"x\",4]}],"
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
+                                        + "{\"index\":1,\"embedding\":[1,2,\"x\",4]}],"
                                         + ok + "}",
                                 200)
                         .getMessage())
                 .contains("not a number");
         assertThat(failure(
-                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
+                                "{\"data\":[{\"index\":0,\"embedding\":[1,2,3,4]},"
+                                        + "{\"index\":1,\"embedding\":[1,2,NaN,4]}],"
                                         + ok + "}",
                                 200)
                         .getMessage())

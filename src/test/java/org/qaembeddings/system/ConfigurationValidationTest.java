@@ -64,8 +64,8 @@ class ConfigurationValidationTest {
                 .hasStackTraceContaining("embedding.cost.budget.daily-usd must be 0 or more, was -1");
         assertThatThrownBy(() ->
                         start("--embedding.openai.max-input-tokens=500", "--embedding.openai.max-request-tokens=100"))
-                .hasStackTraceContaining(
-                        "embedding.openai.max-request-tokens must be at least embedding.openai.max-input-tokens (500), was 100");
+                .hasStackTraceContaining("embedding.openai.max-request-tokens must be at least "
+                        + "embedding.openai.max-input-tokens (500), was 100");
     }
 
     @Test

@@ -97,8 +97,8 @@ class RefuseBeforeWritingTest extends DatabaseTest {
         // a re-embed the approval would start, were it let through
         String setting =
                 api.get("/api/embeddings/reembed").json().path("to").path("key").asString();
-        jdbc.sql(
-                        "INSERT INTO embedding_switch (to_setting, state, pairs, started_at) VALUES (:to, 'AWAITING_APPROVAL', 1, :now)")
+        jdbc.sql("INSERT INTO embedding_switch (to_setting, state, pairs, started_at) "
+                        + "VALUES (:to, 'AWAITING_APPROVAL', 1, :now)")
                 .param("to", setting)
                 .param("now", Timestamp.valueOf("2026-01-01 00:00:00"))
                 .update();
@@ -226,9 +226,9 @@ class RefuseBeforeWritingTest extends DatabaseTest {
 
     /** Everything a write could change, as text. */
     private String snapshot() {
-        return jdbc.sql(
-                                "SELECT p.id, p.question, p.answer, p.updated_at, e.status, e.attempts, e.text_hash, e.updated_at "
-                                        + "FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id ORDER BY p.id")
+        return jdbc.sql("SELECT p.id, p.question, p.answer, p.updated_at, "
+                                + "e.status, e.attempts, e.text_hash, e.updated_at "
+                                + "FROM qa_pair p JOIN qa_embedding e ON e.qa_pair_id = p.id ORDER BY p.id")
                         .query()
                         .listOfRows()
                         .toString()
