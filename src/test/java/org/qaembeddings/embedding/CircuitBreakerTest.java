@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.test.context.TestPropertySource;
@@ -14,6 +15,7 @@ import org.springframework.test.context.TestPropertySource;
  * scheduler would, with rows due every second (the node's pause is 1 s), against a provider that
  * answers 503 to everything; the rows are never charged for it.
  */
+@Tag("single-database")
 @TestPropertySource(
         properties = {
             "embedding.worker-enabled=false",

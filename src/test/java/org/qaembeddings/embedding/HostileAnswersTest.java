@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,6 +22,7 @@ import org.springframework.test.context.TestPropertySource;
  * request, and a row's fault when only the row's own calls get them: the probe beside a failed
  * call tells the two apart. The node keeps serving saves and reads throughout.
  */
+@Tag("single-database")
 @TestPropertySource(
         properties = {
             "embedding.worker-enabled=false",

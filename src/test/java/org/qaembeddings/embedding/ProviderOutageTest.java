@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.FakeOpenAiServer.Reply;
 import org.springframework.test.context.TestPropertySource;
@@ -14,6 +15,7 @@ import org.springframework.test.context.TestPropertySource;
  * every second. The node pauses on a growing backoff, so the outage costs a few calls a minute;
  * no row is charged an attempt, none becomes a dead letter, and all complete once it is back.
  */
+@Tag("single-database")
 @TestPropertySource(properties = {"embedding.worker-enabled=false", "embedding.openai.timeout=1s"})
 class ProviderOutageTest extends ClockDrivenTest {
 

@@ -8,6 +8,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -17,6 +18,7 @@ import org.springframework.test.context.TestPropertySource;
  * {@code pausedReason} until a poll succeeds, and the next poll embeds them. The Error comes from
  * the clock the worker reads, which throws once, in the middle of a batch.
  */
+@Tag("single-database")
 @TestPropertySource(properties = "embedding.worker-enabled=false")
 class WorkerErrorTest extends ClockDrivenTest {
 

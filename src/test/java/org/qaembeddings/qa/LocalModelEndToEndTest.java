@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.DatabaseTest;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /** The default set-up a newcomer gets: the in-process model, end to end over HTTP. */
+@Tag("single-database")
 @TestPropertySource(properties = "embedding.provider=local")
 class LocalModelEndToEndTest extends DatabaseTest {
 

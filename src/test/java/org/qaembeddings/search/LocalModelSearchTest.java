@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.qaembeddings.support.DatabaseTest;
@@ -16,6 +17,7 @@ import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /** What a newcomer gets with the defaults: a paraphrase finds the right pair first, with the in-process model. */
+@Tag("single-database")
 @TestPropertySource(properties = "embedding.provider=local")
 class LocalModelSearchTest extends DatabaseTest {
 

@@ -3,6 +3,7 @@ package org.qaembeddings.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.qaembeddings.support.Api.assertProblem;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -10,6 +11,7 @@ import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfig
 import org.springframework.test.context.TestPropertySource;
 
 /** With keys configured, the API answers only to them; admin calls only to admin keys. */
+@Tag("single-database")
 @AutoConfigureMetrics
 @TestPropertySource(
         properties = {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.qaembeddings.support.Api;
@@ -19,6 +20,7 @@ import org.springframework.test.context.TestPropertySource;
  * not in logs (at TRACE for our code), problem bodies, the embedding records, the failed list,
  * actuator output or exception messages, even when the provider echoes it back in its errors.
  */
+@Tag("single-database")
 @ExtendWith(OutputCaptureExtension.class)
 @AutoConfigureMetrics
 @TestPropertySource(
@@ -64,8 +66,8 @@ class ProviderKeySecrecyTest extends DatabaseTest {
         // neither error is the rows' fault: they wait, uncharged, with the provider's words (masked) as their last
         // error
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> jdbc.sql(
-                                        "SELECT COUNT(*) FROM qa_embedding WHERE last_error LIKE '%Incorrect API key provided: ***%'")
+                .until(() -> jdbc.sql("SELECT COUNT(*) FROM qa_embedding "
+                                        + "WHERE last_error LIKE '%Incorrect API key provided: ***%'")
                                 .query(Long.class)
                                 .single()
                         == 2);

@@ -2,6 +2,7 @@ package org.qaembeddings.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.DatabaseTest;
@@ -11,6 +12,7 @@ import org.springframework.test.context.TestPropertySource;
  * The per-client write limit over HTTP: a burst of 3, then nothing for 1,000 s (a rate of one write
  * per 1,000 s, so that no token comes back while the test runs).
  */
+@Tag("single-database")
 @TestPropertySource(
         properties = {
             "security.api-keys=first-client-0123456789abcdef,second-client-0123456789abcdef",
