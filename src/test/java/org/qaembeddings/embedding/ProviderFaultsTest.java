@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.qaembeddings.provider.Float32;
 import org.qaembeddings.support.FakeOpenAiServer;
@@ -30,6 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
  * more than max-retries times, and once healed every row that may still be retried completes with
  * no operator.
  */
+@Tag("single-database")
 @TestPropertySource(
         properties = {
             "embedding.worker-enabled=false",
