@@ -228,7 +228,9 @@ class SettingSwitchRestartTest {
                         .isEqualTo(to);
                 assertThat(found.path("hits").size()).isEqualTo(ids.size());
             });
-            assertThat(OPENAI.requests()).allSatisfy(r -> assertThat(r.model()).isEqualTo("model-large"));
+            assertThat(OPENAI.requests())
+                    .isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.model()).isEqualTo("model-large"));
         }
         OPENAI.assertNoStubFailures();
     }

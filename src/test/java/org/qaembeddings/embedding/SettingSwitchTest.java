@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.UUID;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
-import org.qaembeddings.cost.CallPurpose;
 import org.qaembeddings.support.Api;
 import org.qaembeddings.support.FakeOpenAiServer;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -147,10 +146,16 @@ class SettingSwitchTest extends ClockDrivenTest {
         ReembedProgress done = pass.progress();
         assertThat(done.state()).isEqualTo("DONE");
         assertThat(done.done()).isEqualTo(3);
+        // the stand-in's tokens of the re-embed call, at the configured 0.02 USD per 1,000
+        long reembedTokens = jdbc.sql("SELECT SUM(tokens) FROM embedding_cost WHERE purpose = 'REEMBED'")
+                .query(Long.class)
+                .single();
+        assertThat(reembedTokens).isPositive();
         assertThat(done.spentUsd())
                 .as("billed as re-embed calls")
-                .isPositive()
-                .isEqualByComparingTo(costs.spent(CallPurpose.REEMBED, done.startedAt()));
+                .isEqualByComparingTo(new BigDecimal("0.02")
+                        .multiply(BigDecimal.valueOf(reembedTokens))
+                        .movePointLeft(3));
         assertThat(OPENAI.requests()).as("each pair once").hasSize(1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM qa_embedding WHERE status <> 'COMPLETED'")
                         .query(Long.class)

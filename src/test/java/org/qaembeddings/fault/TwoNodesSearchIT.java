@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,12 +23,18 @@ import tools.jackson.databind.JsonNode;
  */
 class TwoNodesSearchIT extends ProcessTests {
 
-    /** Generous for a shared machine; the benchmark measures the real figure. */
-    private static final Duration WITHIN = Duration.ofSeconds(5);
+    /** Generous for a stalled machine; the benchmark measures the real figure (p99 under 1 s). */
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    private static final String ADMIN = "admin-key-0123456789abcdef";
 
     private static List<String> ids(Api api, String query, String mode) {
-        JsonNode json = api.get("/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8))
-                .json();
+        return ids(api, null, query, mode);
+    }
+
+    private static List<String> ids(Api api, String key, String query, String mode) {
+        String path = "/api/search?mode=" + mode + "&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
+        JsonNode json = api.call("GET", path, key, null).json();
         List<String> ids = new ArrayList<>();
         json.path("hits").forEach(hit -> ids.add(hit.path("id").asString()));
         return ids;
@@ -59,12 +66,26 @@ class TwoNodesSearchIT extends ProcessTests {
             String whileAway = a.api().create("Can I rename a project?", "Yes, from its settings.");
             assertThat(a.api().delete("/api/qa-pairs/" + other).status()).isEqualTo(204);
 
-            try (ServiceProcess again = ServiceProcess.start("search-2b", second)) {
+            // an admin key on the restarted node, to read its index's own figures
+            Map<String, String> secondAgain = new LinkedHashMap<>(second);
+            secondAgain.put("security.admin-key", ADMIN);
+            try (ServiceProcess again = ServiceProcess.start("search-2b", secondAgain)) {
+                Api api = again.api();
                 await().atMost(WITHIN)
                         .until(() ->
-                                ids(again.api(), "rename project", "keyword").equals(List.of(whileAway)));
-                assertThat(ids(again.api(), "audit log", "keyword")).isEmpty();
-                assertThat(ids(again.api(), "renew certificate", "keyword")).containsExactly(id);
+                                ids(api, ADMIN, "rename project", "keyword").equals(List.of(whileAway)));
+                // a search drops deleted pairs when it reads the hits back, whatever the index holds:
+                // the index's own count shows the deletion was read from the change feed
+                await().atMost(WITHIN)
+                        .until(
+                                () -> api.call("GET", "/actuator/health/search", ADMIN, null)
+                                        .json()
+                                        .path("details")
+                                        .path("pairsIndexed")
+                                        .asInt(-1),
+                                n -> n == 2);
+                assertThat(ids(api, ADMIN, "audit log", "keyword")).isEmpty();
+                assertThat(ids(api, ADMIN, "renew certificate", "keyword")).containsExactly(id);
                 assertThat(Files.readString(again.log()))
                         .as("the index was kept, not rebuilt")
                         .doesNotContain("is rebuilt from the database");

@@ -182,7 +182,9 @@ class QaEmbeddingFlowTest extends DatabaseTest {
 
         await().atMost(WAIT).until(() -> rowsWithStatus("COMPLETED") == ids.size());
         assertThat(OPENAI.requests())
-                .allSatisfy(r -> assertThat(r.inputs().size()).isBetween(1, 100));
+                .allSatisfy(r -> assertThat(r.inputs().size()).isBetween(1, 100))
+                .anySatisfy(r ->
+                        assertThat(r.inputs().size()).as("a batch of several").isGreaterThan(1));
         assertThat(OPENAI.allInputs()).doesNotHaveDuplicates().hasSize(ids.size());
     }
 }

@@ -20,6 +20,7 @@ import org.qaembeddings.QaEmbeddingsApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -66,6 +67,10 @@ class ProtectedModeTest {
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
 
             assertThat(accepts(InetAddress.getLoopbackAddress(), port)).isTrue();
+            // what the connector is bound to, which holds on a machine with no other interface to try
+            TomcatWebServer server = (TomcatWebServer) ((WebServerApplicationContext) context).getWebServer();
+            assertThat(server.getTomcat().getConnector().getProperty("address"))
+                    .isEqualTo(InetAddress.getLoopbackAddress());
             Optional<InetAddress> external = externalAddress();
             if (external.isPresent()) {
                 assertThat(accepts(external.get(), port))

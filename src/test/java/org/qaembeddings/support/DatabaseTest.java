@@ -18,7 +18,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * Base of the tests that need the database: run once on H2 and once on PostgreSQL (tag "db").
  * Each test class gets a fresh schema and its own context, closed after the class, so that no
  * background worker of one class touches the rows of another. The provider is the openai one,
- * pointed at {@link #OPENAI}, a real HTTP server on loopback.
+ * pointed at {@link #OPENAI}, a real HTTP server on loopback, with a long timeout: a test that holds a
+ * call must not see it time out because the machine stalled (tests of timeouts set their own).
  */
 @Tag("db")
 @SpringBootTest(
@@ -27,7 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
             "embedding.provider=openai",
             "embedding.openai.model=fake-embedding",
             "embedding.openai.api-key=sk-test-secret-key-0123456789",
-            "embedding.openai.timeout=5s",
+            "embedding.openai.timeout=60s",
             "embedding.poll-interval=200ms"
         })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)

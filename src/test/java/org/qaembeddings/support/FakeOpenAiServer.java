@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -133,8 +134,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
         }
     }
 
+    /** Back to answering with vectors; a stub that threw since the last check fails the test here. */
     public void reset() {
-        stubFailures.clear();
+        assertNoStubFailures();
         behaviour = this::vectors;
         requests.clear();
     }
@@ -217,7 +219,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
             requests.add(request);
             Reply reply;
             try {
-                reply = behaviour.apply(request);
+                reply = Objects.requireNonNull(behaviour.apply(request), "the stub returned no reply");
+                Objects.requireNonNull(reply.body(), "the stub's reply has no body");
             } catch (RuntimeException | Error e) {
                 stubFailures.add(e);
                 exchange.sendResponseHeaders(500, -1);
@@ -256,8 +259,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
             } else if (bytes.length > 0) {
                 exchange.getResponseBody().write(bytes);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             // the client went away (e.g. its timeout fired); nothing to answer
+        } catch (RuntimeException e) {
+            // not the client going away (that is an IOException): a request this stand-in could not
+            // read, or a reply it could not send, fails the test instead of passing for an outage
+            stubFailures.add(e);
         }
     }
 
