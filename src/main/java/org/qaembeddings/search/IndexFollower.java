@@ -118,7 +118,7 @@ class IndexFollower implements SmartLifecycle {
                             index.size());
                 }
                 if (batch.caughtUp()) {
-                    index.caughtUp(); // after a rebuild, merging while catching up would merge twice
+                    index.caughtUp(); // merges wait for this: while catching up they would take its cores
                 }
                 if (!position.equals(committed) && !now.isBefore(lastCommit.plus(properties.commitInterval()))
                         || !now.isBefore(lastCommit.plus(IDLE_COMMIT))) {

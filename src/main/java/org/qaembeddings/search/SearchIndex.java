@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -132,6 +134,9 @@ final class SearchIndex implements Closeable {
     record Scored(UUID id, float score) {}
 
     /** Threads that apply a page of changes at once (IndexWriter takes documents from many threads). */
+    /** More than the vector documents a pair can have (one per slot: the current and the kept one). */
+    private static final int MAX_VECTORS_PER_PAIR = 8;
+
     private static final int APPLY_THREADS =
             Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
@@ -217,7 +222,7 @@ final class SearchIndex implements Closeable {
             ExecutorService mergers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-merge"));
             IndexWriter writer;
             try {
-                writer = new IndexWriter(directory, config(reason == null, mergers, !compacted));
+                writer = new IndexWriter(directory, config(reason == null, mergers));
             } catch (LockObtainFailedException e) {
                 mergers.shutdown();
                 directory.close();
@@ -233,7 +238,7 @@ final class SearchIndex implements Closeable {
                 position = ChangeFeed.Position.START;
                 compacted = false;
                 wipe(dir);
-                writer = new IndexWriter(directory, config(false, mergers, true));
+                writer = new IndexWriter(directory, config(false, mergers));
             }
             if (reason != null) {
                 log.info("search index in {} is rebuilt from the database: {}", dir.toAbsolutePath(), reason);
@@ -251,7 +256,7 @@ final class SearchIndex implements Closeable {
                 e);
     }
 
-    private static IndexWriterConfig config(boolean append, ExecutorService mergers, boolean holdMerges) {
+    private static IndexWriterConfig config(boolean append, ExecutorService mergers) {
         KnnVectorsFormat vectors = new HnswFormat(APPLY_THREADS, mergers);
         Codec codec = new Lucene912Codec() {
             @Override
@@ -269,22 +274,25 @@ final class SearchIndex implements Closeable {
         return new IndexWriterConfig(new EnglishAnalyzer())
                 .setCodec(codec)
                 .setRAMBufferSizeMB(RAM_BUFFER_MB)
-                .setMergePolicy(new HeldMerges(merges, holdMerges))
+                .setMergePolicy(new HeldMerges(merges))
+                // a refresh never waits for a merge (Lucene's default waits up to 500 ms): freshness
+                // is what a refresh is for, and merges run in the background anyway
+                .setMaxFullFlushMergeWaitMillis(0)
                 .setOpenMode(append ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE);
     }
 
     /**
-     * Lucene's merges as they come, held back while a rebuilt index fills: every merge builds its
-     * graph again, so merging the segments of a rebuild as they appear and then merging them down
-     * once more inserted each vector about four times instead of twice. The merge down is a forced
-     * merge, which is never held.
+     * Lucene's merges as they come, held back from opening until the first catch-up: every merge
+     * builds its graph again. Merging the segments of a rebuild as they appear and then merging them
+     * down once more inserted each vector about four times instead of twice; merging the segments
+     * a catch-up's refreshes write, while it runs, took the cores it needs for its own inserts. The
+     * merge down is a forced merge, which is never held.
      */
     private static final class HeldMerges extends FilterMergePolicy {
-        private volatile boolean held;
+        private volatile boolean held = true;
 
-        HeldMerges(MergePolicy merges, boolean held) {
+        HeldMerges(MergePolicy merges) {
             super(merges);
-            this.held = held;
         }
 
         void release() {
@@ -295,6 +303,13 @@ final class SearchIndex implements Closeable {
         public MergeSpecification findMerges(MergeTrigger trigger, SegmentInfos infos, MergeContext context)
                 throws IOException {
             return held ? null : super.findMerges(trigger, infos, context);
+        }
+
+        // the wrapped policy's own merges on a refresh or commit call its findMerges, not ours
+        @Override
+        public MergeSpecification findFullFlushMerges(MergeTrigger trigger, SegmentInfos infos, MergeContext context)
+                throws IOException {
+            return held ? null : super.findFullFlushMerges(trigger, infos, context);
         }
     }
 
@@ -373,25 +388,37 @@ final class SearchIndex implements Closeable {
                 writer.updateDocument(text, textDocument(change));
                 // changed since the searcher was opened: what it shows of the pair may be gone already
                 boolean unseen = touched.contains(id);
+                // the pair's vectors in the searched index, by setting: one lookup for all its slots
+                Map<String, String> indexed = unseen ? new HashMap<>() : indexedVectorKeys(searcher, vectors);
                 BooleanQuery.Builder others =
                         new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
+                Set<String> kept = new HashSet<>();
                 for (ChangeFeed.Slot slot : change.vectors()) {
                     String key = vectorKey(slot);
                     if (key == null) {
                         continue;
                     }
+                    // as the key spells it: a vector of no known setting is "null"
+                    String setting = String.valueOf(slot.setting());
+                    kept.add(setting);
                     Term slotTerm = new Term(VECTOR_SLOT, id + "/" + slot.setting());
                     others.add(new TermQuery(slotTerm), BooleanClause.Occur.MUST_NOT);
-                    if (filling || unseen || !key.equals(indexedVectorKey(searcher, slotTerm))) {
+                    if (filling || unseen || !key.equals(indexed.get(setting))) {
                         writer.updateDocument(slotTerm, vectorDocument(change.id(), slot, key));
                         touched.add(id);
                         vectorsInserted.incrementAndGet();
                     } // else the graph holds this vector already: an edited text, a status, a freshness changed
                 }
                 // vectors the pair no longer has (a setting's kept vector dropped, a vector gone)
-                Query gone = others.build();
-                if (unseen || searcher.count(gone) > 0) {
-                    writer.deleteDocuments(gone);
+                if (unseen) {
+                    writer.deleteDocuments(others.build());
+                    touched.add(id);
+                } else if (!kept.containsAll(indexed.keySet())) {
+                    for (String setting : indexed.keySet()) {
+                        if (!kept.contains(setting)) {
+                            writer.deleteDocuments(new Term(VECTOR_SLOT, id + "/" + setting));
+                        }
+                    }
                     touched.add(id);
                 }
             }
@@ -400,12 +427,22 @@ final class SearchIndex implements Closeable {
         }
     }
 
-    /** The key of the vector in the slot {@code slot} in the searched index, or null. */
-    private static String indexedVectorKey(IndexSearcher searcher, Term slot) throws IOException {
-        TopDocs top = searcher.search(new TermQuery(slot), 1);
-        return top.scoreDocs.length == 0
-                ? null
-                : searcher.storedFields().document(top.scoreDocs[0].doc).get(VECTOR_KEY);
+    /**
+     * The keys of the pair's vectors in the searched index, by setting (a key begins with its
+     * setting); {@code vectors} is the pair's {@link #VECTOR_OF} term.
+     */
+    private static Map<String, String> indexedVectorKeys(IndexSearcher searcher, Term vectors) throws IOException {
+        TopDocs top = searcher.search(new TermQuery(vectors), MAX_VECTORS_PER_PAIR);
+        Map<String, String> keys = new HashMap<>();
+        if (top.scoreDocs.length == 0) {
+            return keys;
+        }
+        StoredFields stored = searcher.storedFields();
+        for (ScoreDoc hit : top.scoreDocs) {
+            String key = stored.document(hit.doc).get(VECTOR_KEY);
+            keys.put(key.substring(0, key.indexOf('/')), key);
+        }
+        return keys;
     }
 
     /** The pair's texts, for BM25, and the settings whose vectors of it are current. */
@@ -520,12 +557,16 @@ final class SearchIndex implements Closeable {
      * segments a rebuild leaves (one per filled buffer) would each be searched on their own.
      * Called after every caught-up read; does its work once.
      */
-    synchronized void caughtUp() {
+    synchronized void caughtUp() throws IOException {
         filling = false;
+        HeldMerges merges = (HeldMerges) writer.getConfig().getMergePolicy();
+        if (merges.held) {
+            merges.release();
+            writer.maybeMerge(); // what was held, in the background now
+        }
         if (compacted || compaction != null) {
             return;
         }
-        ((HeldMerges) writer.getConfig().getMergePolicy()).release();
         compaction = daemon("search-index-compact").newThread(this::compact);
         compaction.start();
     }
@@ -536,8 +577,8 @@ final class SearchIndex implements Closeable {
             searchers.maybeRefreshBlocking();
             int segments = Math.max(1, (int) Math.ceil(size() / (double) COMPACTED_SEGMENT_PAIRS));
             writer.forceMerge(segments);
+            searchers.maybeRefreshBlocking(); // searches see the merged segments once compacted says so
             compacted = true;
-            searchers.maybeRefreshBlocking();
             log.info(
                     "search index merged into {} segment(s) in {} s",
                     segments,

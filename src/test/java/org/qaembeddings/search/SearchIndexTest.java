@@ -55,6 +55,36 @@ class SearchIndexTest {
     }
 
     @Test
+    void segmentsAreNotMergedUntilTheFirstCatchUp() throws IOException {
+        // an index past its rebuild: caught up and merged down once, as a restarted node finds it
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, UUID.randomUUID(), "Kept from before?", vector(8, 1))));
+            index.refresh();
+            index.caughtUp();
+            await().atMost(Duration.ofSeconds(30)).until(index::compacted);
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).isNull();
+            assertThat(index.compacted()).isTrue();
+            // one segment per refresh, as a catch-up writes them: far past what a tier holds
+            for (int i = 0; i < 12; i++) {
+                index.apply(List.of(pair(2 + i, UUID.randomUUID(), "Changed while away " + i + "?", vector(8, i))));
+                index.refresh();
+            }
+            assertThat(index.segments()).as("no merge while catching up").isEqualTo(13);
+
+            index.caughtUp();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                index.refresh();
+                return index.segments() < 13;
+            });
+            assertThat(index.size()).isEqualTo(13);
+        }
+    }
+
+    @Test
     void graphIsSearchedWiderAsItGrows() {
         assertThat(SearchIndex.candidates(10, 0)).isEqualTo(SearchIndex.KNN_CANDIDATES);
         assertThat(SearchIndex.candidates(10, 200_000)).isEqualTo(100);
@@ -193,6 +223,12 @@ class SearchIndexTest {
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
             index.apply(List.of(pair(1, id, "Deleted soon?", v)));
             index.refresh();
+            assertThat(index.keyword("deleted", 5))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
+            assertThat(index.semantic(v, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
             index.apply(List.of(ChangeFeed.Change.deletion(2, id)));
             index.refresh();
             assertThat(index.keyword("deleted", 5)).isEmpty();
@@ -381,13 +417,19 @@ class SearchIndexTest {
     }
 
     @Test
-    void aDeletedPairLeavesTheIndex() throws IOException {
+    void aPairDeletedInTheSameBatchAsItsSaveLeavesTheIndex() throws IOException {
         UUID id = UUID.randomUUID();
+        UUID kept = UUID.randomUUID();
         try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
-            index.apply(List.of(pair(1, id, "Deleted soon?", vector(8, 7)), ChangeFeed.Change.deletion(2, id)));
+            index.apply(List.of(
+                    pair(1, id, "Deleted soon?", vector(8, 7)),
+                    pair(2, kept, "Deleted never?", vector(8, 8)),
+                    ChangeFeed.Change.deletion(3, id)));
             index.refresh();
-            assertThat(index.size()).isZero();
-            assertThat(index.keyword("deleted", 5)).isEmpty();
+            assertThat(index.size()).isEqualTo(1);
+            assertThat(index.keyword("deleted", 5))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(kept);
         }
     }
 }
