@@ -133,10 +133,10 @@ final class SearchIndex implements Closeable {
     /** A document's rank on one side, and the score it had there. */
     record Scored(UUID id, float score) {}
 
-    /** Threads that apply a page of changes at once (IndexWriter takes documents from many threads). */
     /** More than the vector documents a pair can have (one per slot: the current and the kept one). */
     private static final int MAX_VECTORS_PER_PAIR = 8;
 
+    /** Threads that apply a page of changes at once (IndexWriter takes documents from many threads). */
     private static final int APPLY_THREADS =
             Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
@@ -389,9 +389,7 @@ final class SearchIndex implements Closeable {
                 // changed since the searcher was opened: what it shows of the pair may be gone already
                 boolean unseen = touched.contains(id);
                 // the pair's vectors in the searched index, by setting: one lookup for all its slots
-                Map<String, String> indexed = unseen ? new HashMap<>() : indexedVectorKeys(searcher, vectors);
-                BooleanQuery.Builder others =
-                        new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
+                Map<String, String> indexed = unseen ? Map.of() : indexedVectorKeys(searcher, vectors);
                 Set<String> kept = new HashSet<>();
                 for (ChangeFeed.Slot slot : change.vectors()) {
                     String key = vectorKey(slot);
@@ -401,8 +399,7 @@ final class SearchIndex implements Closeable {
                     // as the key spells it: a vector of no known setting is "null"
                     String setting = String.valueOf(slot.setting());
                     kept.add(setting);
-                    Term slotTerm = new Term(VECTOR_SLOT, id + "/" + slot.setting());
-                    others.add(new TermQuery(slotTerm), BooleanClause.Occur.MUST_NOT);
+                    Term slotTerm = new Term(VECTOR_SLOT, id + "/" + setting);
                     if (filling || unseen || !key.equals(indexed.get(setting))) {
                         writer.updateDocument(slotTerm, vectorDocument(change.id(), slot, key));
                         touched.add(id);
@@ -410,16 +407,21 @@ final class SearchIndex implements Closeable {
                     } // else the graph holds this vector already: an edited text, a status, a freshness changed
                 }
                 // vectors the pair no longer has (a setting's kept vector dropped, a vector gone)
-                if (unseen) {
+                if (unseen) { // the searched index cannot say which: all but the kept ones
+                    BooleanQuery.Builder others =
+                            new BooleanQuery.Builder().add(new TermQuery(vectors), BooleanClause.Occur.FILTER);
+                    for (String setting : kept) {
+                        others.add(
+                                new TermQuery(new Term(VECTOR_SLOT, id + "/" + setting)), BooleanClause.Occur.MUST_NOT);
+                    }
                     writer.deleteDocuments(others.build());
                     touched.add(id);
-                } else if (!kept.containsAll(indexed.keySet())) {
-                    for (String setting : indexed.keySet()) {
-                        if (!kept.contains(setting)) {
-                            writer.deleteDocuments(new Term(VECTOR_SLOT, id + "/" + setting));
-                        }
+                }
+                for (String setting : indexed.keySet()) {
+                    if (!kept.contains(setting)) {
+                        writer.deleteDocuments(new Term(VECTOR_SLOT, id + "/" + setting));
+                        touched.add(id);
                     }
-                    touched.add(id);
                 }
             }
         } finally {
@@ -434,9 +436,6 @@ final class SearchIndex implements Closeable {
     private static Map<String, String> indexedVectorKeys(IndexSearcher searcher, Term vectors) throws IOException {
         TopDocs top = searcher.search(new TermQuery(vectors), MAX_VECTORS_PER_PAIR);
         Map<String, String> keys = new HashMap<>();
-        if (top.scoreDocs.length == 0) {
-            return keys;
-        }
         StoredFields stored = searcher.storedFields();
         for (ScoreDoc hit : top.scoreDocs) {
             String key = stored.document(hit.doc).get(VECTOR_KEY);

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 class CostArithmeticTest {
 
     private static final int SCALE = 10;
-    private final CostProperties properties = new CostProperties(
-            Map.of("fake-embedding", new BigDecimal("0.5")), new CostProperties.Budget(null, null, null));
+    private static final CostProperties.Budget NO_BUDGET = new CostProperties.Budget(null, null, null);
+    private final CostProperties properties =
+            new CostProperties(Map.of("fake-embedding", new BigDecimal("0.5")), NO_BUDGET);
 
     @Test
     void calculatesCost() {
@@ -39,8 +40,7 @@ class CostArithmeticTest {
 
     @Test
     void fractionsOfTheLastDecimalRoundHalfUp() {
-        CostProperties tiny = new CostProperties(
-                Map.of("tiny", new BigDecimal("0.00000001")), new CostProperties.Budget(null, null, null));
+        CostProperties tiny = new CostProperties(Map.of("tiny", new BigDecimal("0.00000001")), NO_BUDGET);
 
         assertThat(tiny.usdFor("tiny", 5, SCALE)).isEqualByComparingTo("0.0000000001");
         assertThat(tiny.usdFor("tiny", 4, SCALE)).isEqualByComparingTo("0");
@@ -51,8 +51,7 @@ class CostArithmeticTest {
     void ratesAddToTheListPricesAndNegativeRatesAreRefusedByName() {
         assertThat(properties.rateFor("text-embedding-3-small")).isEqualByComparingTo("0.00002");
         assertThat(properties.rateFor("fake-embedding")).isEqualByComparingTo("0.5");
-        assertThatThrownBy(() -> new CostProperties(
-                        Map.of("m", new BigDecimal("-1")), new CostProperties.Budget(null, null, null)))
+        assertThatThrownBy(() -> new CostProperties(Map.of("m", new BigDecimal("-1")), NO_BUDGET))
                 .hasMessage("embedding.cost.rates.m must be 0 or more, was -1");
     }
 }
