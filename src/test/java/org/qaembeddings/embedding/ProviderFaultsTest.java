@@ -41,13 +41,21 @@ import tools.jackson.databind.node.ObjectNode;
             "embedding.retry.max-delay=8s",
             "embedding.circuit.open-for=2s",
             "embedding.circuit.max-open-for=20s",
-            "embedding.openai.timeout=200ms"
+            "embedding.openai.timeout=1s"
         })
 class ProviderFaultsTest extends ClockDrivenTest {
 
     private static final long SEED = 5;
     private static final int PAIRS = 200;
     private static final Duration RETRY_AFTER = Duration.ofSeconds(3);
+    /**
+     * Longer than the client's timeout. The timeout is not shorter because this JVM runs the client
+     * and the stand-in: a pause of the JVM longer than the timeout (a collection under a loaded CI)
+     * makes the client give up on a request the stand-in still answers and records, and a 429 the
+     * node never received would then be held against it.
+     */
+    private static final Duration TOO_SLOW = Duration.ofMillis(1200);
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final List<String> KINDS = List.of(
             "ok",
@@ -81,8 +89,8 @@ class ProviderFaultsTest extends ClockDrivenTest {
                         .withHeader("Retry-After", Long.toString(RETRY_AFTER.toSeconds()));
             case "500", "503" ->
                 FakeOpenAiServer.Reply.json(Integer.parseInt(kind), "{\"error\":{\"message\":\"overloaded\"}}");
-            case "timeout" -> good.after(Duration.ofMillis(400));
-            case "slow-body" -> good.withSlowBody(Duration.ofMillis(400));
+            case "timeout" -> good.after(TOO_SLOW);
+            case "slow-body" -> good.withSlowBody(TOO_SLOW);
             case "malformed" ->
                 FakeOpenAiServer.Reply.json(
                         200, good.body().substring(0, good.body().length() / 2));
