@@ -34,6 +34,12 @@ class IndexFollower implements SmartLifecycle {
 
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
     private static final Duration CATCH_UP_REFRESH = Duration.ofSeconds(1);
+    /**
+     * The same before the first catch-up after opening, when semantic searches wait for the
+     * catch-up anyway and keyword ones are answered from the index as committed: each refresh
+     * writes a segment and stops applying while it does.
+     */
+    private static final Duration FIRST_CATCH_UP_REFRESH = Duration.ofSeconds(10);
 
     private final ChangeFeed feed;
     private final SearchProperties properties;
@@ -105,7 +111,8 @@ class IndexFollower implements SmartLifecycle {
                 // a refresh writes a segment: while catching up (full pages) at most one a second,
                 // or a rebuild of a million pairs would write a thousand tiny segments to merge; once
                 // caught up, whatever was applied is made visible, even by a read that found nothing new
-                if (unrefreshed && (batch.caughtUp() || !now.isBefore(lastRefresh.plus(CATCH_UP_REFRESH)))) {
+                Duration every = catchUp == null ? FIRST_CATCH_UP_REFRESH : CATCH_UP_REFRESH;
+                if (unrefreshed && (batch.caughtUp() || !now.isBefore(lastRefresh.plus(every)))) {
                     index.refresh();
                     lastRefresh = now;
                     unrefreshed = false;

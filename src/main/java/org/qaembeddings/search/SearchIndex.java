@@ -3,6 +3,7 @@ package org.qaembeddings.search;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,12 +32,13 @@ import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FilterMergePolicy;
 import org.apache.lucene.index.FloatVectorValues;
@@ -46,18 +48,23 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.MergePolicy;
 import org.apache.lucene.index.MergeTrigger;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SegmentInfos;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
@@ -65,6 +72,9 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.Lock;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.StringHelper;
 import org.qaembeddings.embedding.ChangeFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,13 +102,25 @@ final class SearchIndex implements Closeable {
     /** On a vector document: the pair's id and the vector's setting, one document each (its own, and the one kept). */
     private static final String VECTOR_SLOT = "vectorSlot";
 
+    /**
+     * On a vector document: the pair's id and the vector's key ({@link #vectorKey}), as a term. A
+     * change finds the vectors its pair has indexed by the terms under the id, without reading a
+     * stored document (a block of them decompressed for each).
+     */
     private static final String VECTOR_KEY = "vectorKey";
+
+    /**
+     * On every document: the pair's id, 16 bytes, as a doc value. Hits are turned into pairs by it:
+     * a stored field would decompress a block of documents for each hit.
+     */
+    private static final String PAIR = "pair";
+
     private static final String KIND = "kind";
     private static final String PAIR_KIND = "pair";
     /** A question says what a pair is about more than its answer does. */
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
-    private static final String LAYOUT = "5";
+    private static final String LAYOUT = "6";
 
     private static final double RAM_BUFFER_MB = 48;
     /**
@@ -133,8 +155,8 @@ final class SearchIndex implements Closeable {
     /** A document's rank on one side, and the score it had there. */
     record Scored(UUID id, float score) {}
 
-    /** More than the vector documents a pair can have (one per slot: the current and the kept one). */
-    private static final int MAX_VECTORS_PER_PAIR = 8;
+    /** Changes applied since the last refresh from which a refresh first writes the buffers out in parallel. */
+    private static final int PARALLEL_FLUSH_CHANGES = 1_000;
 
     /** Threads that apply a page of changes at once (IndexWriter takes documents from many threads). */
     private static final int APPLY_THREADS =
@@ -143,6 +165,13 @@ final class SearchIndex implements Closeable {
     private final Directory directory;
     private final Analyzer analyzer = new EnglishAnalyzer();
     private final ExecutorService appliers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-apply"));
+    /**
+     * Threads that search segments beside the request's own (Lucene runs a query's per-segment
+     * tasks on the calling thread too, so a busy pool slows no search down): at a million pairs a
+     * vector search goes through four graphs.
+     */
+    private final ExecutorService segmentSearchers =
+            Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-segments"));
     /** Threads that insert into one graph while a merge builds it. */
     private final ExecutorService mergers;
 
@@ -154,6 +183,8 @@ final class SearchIndex implements Closeable {
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
 
     private final AtomicLong vectorsInserted = new AtomicLong();
+    /** Changes applied since the last refresh (by the follower thread, which calls both). */
+    private int unrefreshed;
     /** From a rebuild to its first catch-up: nearly every change is a pair not indexed yet, so none is looked up. */
     private volatile boolean filling;
     /** False from a rebuild until its segments are merged down; kept in the commit, so a restart finishes the job. */
@@ -172,7 +203,12 @@ final class SearchIndex implements Closeable {
         this.directory = directory;
         this.writer = writer;
         this.mergers = mergers;
-        this.searchers = new SearcherManager(writer, null);
+        this.searchers = new SearcherManager(writer, new SearcherFactory() {
+            @Override
+            public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
+                return new IndexSearcher(reader, segmentSearchers);
+            }
+        });
         this.committedPosition = committed;
         this.rebuildReason = rebuildReason;
         this.compacted = compacted;
@@ -337,6 +373,7 @@ final class SearchIndex implements Closeable {
      * vector into the graph is what a rebuild or a catch-up spends its time on.
      */
     void apply(List<ChangeFeed.Change> changes) throws IOException {
+        unrefreshed += changes.size();
         Map<UUID, ChangeFeed.Change> last = new LinkedHashMap<>();
         for (ChangeFeed.Change change : changes) {
             last.remove(change.id());
@@ -357,18 +394,22 @@ final class SearchIndex implements Closeable {
                 return null;
             }));
         }
+        await(parts, "applying changes");
+    }
+
+    private static void await(List<Future<?>> tasks, String what) throws IOException {
         try {
-            for (Future<?> part : parts) {
-                part.get();
+            for (Future<?> task : tasks) {
+                task.get();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while applying changes", e);
+            throw new IOException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            throw new IOException("applying changes failed", e.getCause());
+            throw new IOException(what + " failed", e.getCause());
         }
     }
 
@@ -389,7 +430,7 @@ final class SearchIndex implements Closeable {
                 // changed since the searcher was opened: what it shows of the pair may be gone already
                 boolean unseen = touched.contains(id);
                 // the pair's vectors in the searched index, by setting: one lookup for all its slots
-                Map<String, String> indexed = unseen ? Map.of() : indexedVectorKeys(searcher, vectors);
+                Map<String, String> indexed = unseen ? Map.of() : indexedVectorKeys(searcher.getIndexReader(), id);
                 Set<String> kept = new HashSet<>();
                 for (ChangeFeed.Slot slot : change.vectors()) {
                     String key = vectorKey(slot);
@@ -431,23 +472,50 @@ final class SearchIndex implements Closeable {
 
     /**
      * The keys of the pair's vectors in the searched index, by setting (a key begins with its
-     * setting); {@code vectors} is the pair's {@link #VECTOR_OF} term.
+     * setting): the {@link #VECTOR_KEY} terms under the pair's id that a live document holds.
      */
-    private static Map<String, String> indexedVectorKeys(IndexSearcher searcher, Term vectors) throws IOException {
-        TopDocs top = searcher.search(new TermQuery(vectors), MAX_VECTORS_PER_PAIR);
+    private static Map<String, String> indexedVectorKeys(IndexReader reader, String id) throws IOException {
+        BytesRef prefix = new BytesRef(id + "/");
         Map<String, String> keys = new HashMap<>();
-        StoredFields stored = searcher.storedFields();
-        for (ScoreDoc hit : top.scoreDocs) {
-            String key = stored.document(hit.doc).get(VECTOR_KEY);
-            keys.put(key.substring(0, key.indexOf('/')), key);
+        PostingsEnum docs = null;
+        for (LeafReaderContext leaf : reader.leaves()) {
+            Terms terms = leaf.reader().terms(VECTOR_KEY);
+            if (terms == null) {
+                continue;
+            }
+            TermsEnum each = terms.iterator();
+            if (each.seekCeil(prefix) == TermsEnum.SeekStatus.END) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            for (BytesRef term = each.term();
+                    term != null && StringHelper.startsWith(term, prefix);
+                    term = each.next()) {
+                docs = each.postings(docs, PostingsEnum.NONE);
+                for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        String key = term.utf8ToString().substring(prefix.length);
+                        keys.put(key.substring(0, key.indexOf('/')), key);
+                        break;
+                    }
+                }
+            }
         }
         return keys;
+    }
+
+    private static BytesRef pairValue(UUID id) {
+        return new BytesRef(ByteBuffer.allocate(16)
+                .putLong(id.getMostSignificantBits())
+                .putLong(id.getLeastSignificantBits())
+                .array());
     }
 
     /** The pair's texts, for BM25, and the settings whose vectors of it are current. */
     private static Document textDocument(ChangeFeed.Change change) {
         Document doc = new Document();
-        doc.add(new StringField(ID, change.id().toString(), Field.Store.YES));
+        doc.add(new StringField(ID, change.id().toString(), Field.Store.NO));
+        doc.add(new BinaryDocValuesField(PAIR, pairValue(change.id())));
         doc.add(new StringField(KIND, PAIR_KIND, Field.Store.NO));
         doc.add(new TextField(QUESTION, change.question(), Field.Store.NO));
         doc.add(new TextField(ANSWER, change.answer(), Field.Store.NO));
@@ -461,9 +529,10 @@ final class SearchIndex implements Closeable {
 
     private static Document vectorDocument(UUID id, ChangeFeed.Slot slot, String key) {
         Document doc = new Document();
-        doc.add(new StringField(VECTOR_OF, id.toString(), Field.Store.YES));
+        doc.add(new StringField(VECTOR_OF, id.toString(), Field.Store.NO));
+        doc.add(new BinaryDocValuesField(PAIR, pairValue(id)));
         doc.add(new StringField(VECTOR_SLOT, id + "/" + slot.setting(), Field.Store.NO));
-        doc.add(new StoredField(VECTOR_KEY, key));
+        doc.add(new StringField(VECTOR_KEY, id + "/" + key, Field.Store.NO));
         doc.add(new KnnFloatVectorField(
                 vectorField(slot.setting(), slot.vector().length),
                 unit(slot.vector()),
@@ -529,8 +598,30 @@ final class SearchIndex implements Closeable {
 
     /** Makes what was applied visible to searches. */
     void refresh() throws IOException {
+        if (unrefreshed >= PARALLEL_FLUSH_CHANGES) {
+            flushInParallel();
+        }
+        unrefreshed = 0;
         searchers.maybeRefreshBlocking();
         touched.clear(); // called after apply has returned, never beside it
+    }
+
+    /**
+     * Writes the buffered documents out from the apply threads, a buffer each: a refresh would
+     * write them one after another on its own thread (a catch-up's page of a thousand changes
+     * took it half a second), and applying waits for the refresh.
+     */
+    private void flushInParallel() throws IOException {
+        List<Future<?>> flushes = new ArrayList<>(APPLY_THREADS);
+        for (int t = 0; t < APPLY_THREADS; t++) {
+            flushes.add(appliers.submit(() -> {
+                while (writer.flushNextBuffer()) {
+                    // until no buffer is left to take
+                }
+                return null;
+            }));
+        }
+        await(flushes, "flushing");
     }
 
     /** Writes what was applied durably, with the change position it reflects. */
@@ -655,12 +746,14 @@ final class SearchIndex implements Closeable {
             // freshness is the text document's (an edit makes a vector stale without touching it): the
             // candidates are checked one by one, so fewer than n come back when most nearest are stale
             List<Scored> fresh = new ArrayList<>(n);
+            // counted on this thread: a task per segment for each candidate would cost more than the count
+            IndexSearcher inline = new IndexSearcher(searcher.getIndexReader());
             for (Scored hit : search(searcher, query, candidates, true)) {
                 Query current = new BooleanQuery.Builder()
                         .add(new TermQuery(new Term(ID, hit.id().toString())), BooleanClause.Occur.FILTER)
                         .add(new TermQuery(new Term(FRESH, setting)), BooleanClause.Occur.FILTER)
                         .build();
-                if (searcher.count(current) > 0) {
+                if (inline.count(current) > 0) {
                     fresh.add(hit);
                     if (fresh.size() == n) {
                         break;
@@ -715,10 +808,17 @@ final class SearchIndex implements Closeable {
 
     private static List<Scored> search(IndexSearcher searcher, Query query, int n, boolean cosine) throws IOException {
         TopDocs top = searcher.search(query, n);
-        StoredFields fields = searcher.storedFields();
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
         List<Scored> out = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc hit : top.scoreDocs) {
-            UUID id = UUID.fromString(fields.document(hit.doc).get(cosine ? VECTOR_OF : ID));
+            LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hit.doc, leaves));
+            BinaryDocValues pairs = leaf.reader().getBinaryDocValues(PAIR);
+            if (pairs == null || !pairs.advanceExact(hit.doc - leaf.docBase)) {
+                throw new IOException("search index document without its pair: " + hit.doc);
+            }
+            BytesRef value = pairs.binaryValue();
+            ByteBuffer bytes = ByteBuffer.wrap(value.bytes, value.offset, value.length);
+            UUID id = new UUID(bytes.getLong(), bytes.getLong());
             // Lucene scores the dot product of unit vectors as (1 + cos) / 2, to keep scores positive
             out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
         }
@@ -772,6 +872,7 @@ final class SearchIndex implements Closeable {
     @Override
     public void close() throws IOException {
         appliers.shutdown();
+        segmentSearchers.shutdown();
         searchers.close();
         Thread rollback = daemon("search-index-close").newThread(() -> {
             try {

@@ -54,7 +54,8 @@ class IndexFollowerTest extends DatabaseTest {
         follower.open();
         try {
             assertThat(follower.pollOnce()).isEqualTo(IndexFollower.PAGE); // the first page is refreshed
-            assertThat(follower.pollOnce()).isEqualTo(IndexFollower.PAGE); // the second, within the second, is not yet
+            assertThat(follower.pollOnce())
+                    .isEqualTo(IndexFollower.PAGE); // the second, within ten seconds of it, is not yet
             assertThat(follower.index().size()).isEqualTo(IndexFollower.PAGE);
             assertThat(follower.pollOnce()).isZero(); // caught up: what was applied becomes visible
             assertThat(follower.caughtUp()).isTrue();
