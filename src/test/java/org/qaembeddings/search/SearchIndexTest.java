@@ -217,6 +217,46 @@ class SearchIndexTest {
     }
 
     @Test
+    void aVectorWhoseKeyIsLeftOnADeletedDocumentIsPutIntoTheGraphAgain() throws IOException {
+        UUID id = UUID.randomUUID();
+        float[] a = vector(16, 5);
+        float[] b = vector(16, 6);
+        // the lookup walks a segment's keys in order: b's must come after a's
+        if (SearchIndex.vectorKey(new ChangeFeed.Slot("m", a, true))
+                        .compareTo(SearchIndex.vectorKey(new ChangeFeed.Slot("m", b, true)))
+                > 0) {
+            float[] t = a;
+            a = b;
+            b = t;
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "Changed back?", a)));
+            index.refresh();
+            index.caughtUp();
+            // a new index is merged down once caught up: done before, it cannot drop b's document below
+            await().atMost(Duration.ofSeconds(30)).until(index::compacted);
+            // b, then a again before a refresh: one segment holds b's document, deleted, and a's;
+            // other pairs beside them keep the segment's deleted share too low for Lucene to merge
+            // it away before the lookup
+            List<ChangeFeed.Change> page = new ArrayList<>();
+            page.add(pair(2, id, "Changed back?", b));
+            for (int i = 0; i < 30; i++) {
+                page.add(pair(100 + i, UUID.randomUUID(), "Beside " + i + "?", vector(16, 100 + i)));
+            }
+            index.apply(page);
+            index.apply(List.of(pair(3, id, "Changed back?", a)));
+            index.refresh();
+            index.apply(List.of(pair(4, id, "Changed back?", b)));
+            index.refresh();
+            assertThat(index.vectorsInserted()).isEqualTo(34);
+            assertThat(index.semantic(b, "m", 1, false)).singleElement().satisfies(hit -> {
+                assertThat(hit.id()).isEqualTo(id);
+                assertThat(hit.score()).as("the pair's vector is b").isCloseTo(1.0f, offset(1e-5f));
+            });
+        }
+    }
+
+    @Test
     void aDeletedPairLeavesBothItsWordsAndItsVector() throws IOException {
         UUID id = UUID.randomUUID();
         float[] v = vector(16, 4);
