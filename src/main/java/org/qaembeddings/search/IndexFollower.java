@@ -51,8 +51,6 @@ class IndexFollower implements SmartLifecycle {
     private Instant lastCommit;
     private Instant lastPrune = Instant.MIN;
     private Instant lastRefresh = Instant.MIN;
-    /** Whether changes were applied that no refresh has made visible yet. */
-    private boolean unrefreshed;
 
     private volatile Instant openedAt;
     private volatile Duration catchUp;
@@ -107,15 +105,13 @@ class IndexFollower implements SmartLifecycle {
                 index.apply(batch.changes());
                 position = batch.next();
                 Instant now = clock.instant();
-                unrefreshed |= !batch.changes().isEmpty();
                 // a refresh writes a segment: while catching up (full pages) at most one a second,
                 // or a rebuild of a million pairs would write a thousand tiny segments to merge; once
                 // caught up, whatever was applied is made visible, even by a read that found nothing new
                 Duration every = catchUp == null ? FIRST_CATCH_UP_REFRESH : CATCH_UP_REFRESH;
-                if (unrefreshed && (batch.caughtUp() || !now.isBefore(lastRefresh.plus(every)))) {
+                if (index.unrefreshed() > 0 && (batch.caughtUp() || !now.isBefore(lastRefresh.plus(every)))) {
                     index.refresh();
                     lastRefresh = now;
-                    unrefreshed = false;
                 }
                 if (batch.caughtUp() && catchUp == null) {
                     catchUp = Duration.between(openedAt, clock.instant()); // the last refresh included

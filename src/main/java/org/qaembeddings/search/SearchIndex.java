@@ -511,6 +511,11 @@ final class SearchIndex implements Closeable {
                 .array());
     }
 
+    private static UUID pairOf(BytesRef value) {
+        ByteBuffer bytes = ByteBuffer.wrap(value.bytes, value.offset, value.length);
+        return new UUID(bytes.getLong(), bytes.getLong());
+    }
+
     /** The pair's texts, for BM25, and the settings whose vectors of it are current. */
     private static Document textDocument(ChangeFeed.Change change) {
         Document doc = new Document();
@@ -594,6 +599,11 @@ final class SearchIndex implements Closeable {
             out[i] = vector[i] * scale;
         }
         return out;
+    }
+
+    /** Changes applied that no refresh has made visible yet. */
+    int unrefreshed() {
+        return unrefreshed;
     }
 
     /** Makes what was applied visible to searches. */
@@ -816,9 +826,7 @@ final class SearchIndex implements Closeable {
             if (pairs == null || !pairs.advanceExact(hit.doc - leaf.docBase)) {
                 throw new IOException("search index document without its pair: " + hit.doc);
             }
-            BytesRef value = pairs.binaryValue();
-            ByteBuffer bytes = ByteBuffer.wrap(value.bytes, value.offset, value.length);
-            UUID id = new UUID(bytes.getLong(), bytes.getLong());
+            UUID id = pairOf(pairs.binaryValue());
             // Lucene scores the dot product of unit vectors as (1 + cos) / 2, to keep scores positive
             out.add(new Scored(id, cosine ? 2 * hit.score - 1 : hit.score));
         }
