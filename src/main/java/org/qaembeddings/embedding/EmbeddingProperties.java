@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     provider, another writes its vectors; remote providers answer faster in parallel too
  * @param circuit when this node stops calling a provider that seems down
  * @param reembed how a change of embedding setting is re-embedded
+ * @param recountDelay how long after start-up the per-status counts are checked against the rows,
+ *     in the background (a read of every row)
  */
 @ConfigurationProperties("embedding")
 public record EmbeddingProperties(
@@ -31,7 +33,8 @@ public record EmbeddingProperties(
         @DefaultValue Retry retry,
         @DefaultValue("2") int workerThreads,
         @DefaultValue Circuit circuit,
-        @DefaultValue Reembed reembed) {
+        @DefaultValue Reembed reembed,
+        @DefaultValue("1m") Duration recountDelay) {
 
     /** One provider call never carries more than this many pairs. */
     public static final int MAX_BATCH_SIZE = 100;
@@ -128,6 +131,9 @@ public record EmbeddingProperties(
         }
         if (workerThreads < 1 || workerThreads > 32) {
             throw new IllegalArgumentException("embedding.worker-threads must be 1..32, was " + workerThreads);
+        }
+        if (recountDelay.isNegative()) {
+            throw new IllegalArgumentException("embedding.recount-delay must not be negative, was " + recountDelay);
         }
         if (maxRetries < 1 || maxRetries > MAX_RETRIES_LIMIT) {
             throw new IllegalArgumentException(

@@ -11,9 +11,7 @@ import java.util.UUID;
 import org.qaembeddings.system.BadRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -89,10 +87,10 @@ public class EmbeddingService {
     }
 
     /**
-     * Checks the per-status counts against the rows on start-up. They can only drift if rows were
-     * changed behind the service's back (by hand, by a restore); the log says so when they did.
+     * Checks the per-status counts against the rows (after each start-up, see {@link StartupRecount}).
+     * They can only drift if rows were changed behind the service's back (by hand, by a restore);
+     * the log says so when they did.
      */
-    @EventListener(ApplicationStartedEvent.class)
     @Transactional
     public void reconcileCounts() {
         Map<EmbeddingStatus, Long> drift = counts.recount();

@@ -57,7 +57,8 @@ class SearchDuringSwitchTest extends ClockDrivenTest {
                         p.retry(),
                         p.workerThreads(),
                         p.circuit(),
-                        p.reembed()));
+                        p.reembed(),
+                        p.recountDelay()));
         List<UUID> ids =
                 List.of(insertPair("Switch 0?", "a"), insertPair("Switch 1?", "b"), insertPair("Switch 2?", "c"));
         switches.register(old.setting(), clock.instant()); // as the old setting's node did when it started

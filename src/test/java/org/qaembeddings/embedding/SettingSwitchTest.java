@@ -55,7 +55,8 @@ class SettingSwitchTest extends ClockDrivenTest {
                 p.retry(),
                 p.workerThreads(),
                 p.circuit(),
-                new EmbeddingProperties.Reembed(BigDecimal.ONE, p.reembed().keepPrevious()));
+                new EmbeddingProperties.Reembed(BigDecimal.ONE, p.reembed().keepPrevious()),
+                p.recountDelay());
     }
 
     private static String newText(String question, String answer) {

@@ -1,6 +1,7 @@
 package org.qaembeddings.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,9 @@ class StatusCountsTest extends ClockDrivenTest {
 
     @Autowired
     EmbeddingService embeddings;
+
+    @Autowired
+    StartupRecount startupRecount;
 
     private Map<EmbeddingStatus, Long> actual() {
         Map<EmbeddingStatus, Long> counts = new EnumMap<>(EmbeddingStatus.class);
@@ -116,5 +120,19 @@ class StatusCountsTest extends ClockDrivenTest {
 
         assertThat(reported()).isEqualTo(actual());
         assertThat(reported().get(EmbeddingStatus.FAILED)).isEqualTo(2);
+    }
+
+    @Test
+    void countsAreCheckedAgainstTheRowsInTheBackgroundAfterStartUp() {
+        api.create("Counted later?", "yes");
+        jdbc.sql("UPDATE qa_embedding SET status = 'FAILED', error_kind = 'PERMANENT'")
+                .update();
+        assertThat(reported()).isNotEqualTo(actual());
+
+        startupRecount.schedule(Duration.ZERO); // what start-up does, embedding.recount-delay after it
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(reported()).isEqualTo(actual()));
+        assertThat(reported().get(EmbeddingStatus.FAILED)).isEqualTo(1);
     }
 }

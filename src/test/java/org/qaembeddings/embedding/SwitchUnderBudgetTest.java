@@ -33,7 +33,8 @@ class SwitchUnderBudgetTest extends ClockDrivenTest {
                 p.retry(),
                 p.workerThreads(),
                 p.circuit(),
-                p.reembed());
+                p.reembed(),
+                p.recountDelay());
         List<UUID> ids = List.of(insertPair("Budget 0?", "a"), insertPair("Budget 1?", "b"));
         assertThat(newWorker(clock, oldTemplate).pollOnce()).isEqualTo(2);
         assertThat(costs.budgetExhausted(clock.instant()))

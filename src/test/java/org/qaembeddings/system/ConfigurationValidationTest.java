@@ -57,6 +57,12 @@ class ConfigurationValidationTest {
     }
 
     @Test
+    void recountDelayMustNotBeNegative() {
+        assertThatThrownBy(() -> start("--embedding.recount-delay=-1s"))
+                .hasStackTraceContaining("embedding.recount-delay must not be negative, was PT-1S");
+    }
+
+    @Test
     void costSettingsAreChecked() {
         assertThatThrownBy(() -> start("--embedding.cost.rates.my-model=-0.1"))
                 .hasStackTraceContaining("embedding.cost.rates.my-model must be 0 or more, was -0.1");
