@@ -8,6 +8,7 @@ import org.apache.lucene.codecs.KnnVectorsWriter;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.store.IOContext;
 
 /**
  * Lucene's HNSW vectors, allowed the widths of remote models: Lucene's own format stops at 1,024
@@ -27,7 +28,18 @@ public final class HnswFormat extends KnnVectorsFormat {
      * 0.999 instead of 1.000 (100,000 clustered vectors, one segment; see docs/benchmark-notes.md).
      */
     static final int BEAM_WIDTH = 50;
+    /**
+     * Candidates weighed when a vector joins the graph of a segment being indexed. Such a graph is
+     * small (a refresh's or a buffer's vectors) and searched wide (at least 100 candidates, so most of
+     * it), and a merge inserts the vectors of all but its largest segment into that one's graph
+     * again, with {@link #BEAM_WIDTH}. A catch-up spent most of its time on these inserts (see
+     * docs/benchmark-notes.md).
+     */
+    static final int INDEXING_BEAM_WIDTH = 20;
 
+    /** Graphs built as documents are indexed. */
+    private final KnnVectorsFormat indexing;
+    /** Graphs built by merges, and the format that reads every graph. */
     private final KnnVectorsFormat delegate;
 
     /** For reading (Lucene's service loader). */
@@ -38,6 +50,7 @@ public final class HnswFormat extends KnnVectorsFormat {
     /** For writing: merges insert into one graph from {@code mergeWorkers} threads of {@code mergeExecutor}. */
     HnswFormat(int mergeWorkers, ExecutorService mergeExecutor) {
         super(NAME);
+        this.indexing = new Lucene99HnswVectorsFormat(MAX_CONNECTIONS, INDEXING_BEAM_WIDTH);
         this.delegate = mergeWorkers > 1
                 ? new Lucene99HnswVectorsFormat(MAX_CONNECTIONS, BEAM_WIDTH, mergeWorkers, mergeExecutor)
                 : new Lucene99HnswVectorsFormat(MAX_CONNECTIONS, BEAM_WIDTH);
@@ -45,7 +58,15 @@ public final class HnswFormat extends KnnVectorsFormat {
 
     @Override
     public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-        return delegate.fieldsWriter(state);
+        return writing(state.context).fieldsWriter(state);
+    }
+
+    /**
+     * The format whose writer builds the graph: Lucene opens a segment's vector writer with a
+     * merge's context, or while indexing (on the segment's first vector) with the default one.
+     */
+    KnnVectorsFormat writing(IOContext context) {
+        return context.context == IOContext.Context.MERGE ? delegate : indexing;
     }
 
     @Override
