@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,7 +30,10 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.PostingsFormat;
+import org.apache.lucene.codecs.bloom.BloomFilteringPostingsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene912.Lucene912PostingsFormat;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -40,6 +42,8 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.FilterMergePolicy;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexReader;
@@ -74,7 +78,6 @@ import org.apache.lucene.store.Lock;
 import org.apache.lucene.store.LockObtainFailedException;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
-import org.apache.lucene.util.StringHelper;
 import org.qaembeddings.embedding.ChangeFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,18 +112,31 @@ final class SearchIndex implements Closeable {
      */
     private static final String VECTOR_KEY = "vectorKey";
 
+    /** Vectors are in fields named {@code vector.<dimensions>.<setting>} ({@link #vectorField}). */
+    private static final String VECTOR_FIELD_PREFIX = "vector.";
+    /** The setting part of the field of vectors from before settings were recorded. */
+    private static final String UNRECORDED = "unrecorded";
+
     /**
      * On every document: the pair's id, 16 bytes, as a doc value. Hits are turned into pairs by it:
      * a stored field would decompress a block of documents for each hit.
      */
     private static final String PAIR = "pair";
 
+    /**
+     * The fields a pair's documents are found by, one term per pair and document: each segment
+     * keeps a bloom filter over their terms, so a lookup (a catch-up makes one per changed pair, and
+     * the deletes it buffers make one each, in every segment) skips the segments without the term
+     * instead of reading a block of their term dictionary.
+     */
+    private static final Set<String> KEY_FIELDS = Set.of(ID, VECTOR_OF, VECTOR_SLOT, VECTOR_KEY);
+
     private static final String KIND = "kind";
     private static final String PAIR_KIND = "pair";
     /** A question says what a pair is about more than its answer does. */
     private static final float QUESTION_BOOST = 2f;
     /** Bumped when the documents change shape: an index of another shape is rebuilt. */
-    private static final String LAYOUT = "6";
+    private static final String LAYOUT = "7";
 
     private static final double RAM_BUFFER_MB = 48;
     /**
@@ -294,10 +310,16 @@ final class SearchIndex implements Closeable {
 
     private static IndexWriterConfig config(boolean append, ExecutorService mergers) {
         KnnVectorsFormat vectors = new HnswFormat(APPLY_THREADS, mergers);
+        PostingsFormat keys = new BloomFilteringPostingsFormat(new Lucene912PostingsFormat());
         Codec codec = new Lucene912Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
                 return vectors;
+            }
+
+            @Override
+            public PostingsFormat getPostingsFormatForField(String field) {
+                return KEY_FIELDS.contains(field) ? keys : super.getPostingsFormatForField(field);
             }
         };
         TieredMergePolicy merges = new TieredMergePolicy();
@@ -416,6 +438,8 @@ final class SearchIndex implements Closeable {
     private void apply(List<ChangeFeed.Change> changes, int from, int to) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
+            IndexReader reader = searcher.getIndexReader();
+            Set<String> settings = vectorSettings(reader);
             for (int i = from; i < to; i++) {
                 ChangeFeed.Change change = changes.get(i);
                 String id = change.id().toString();
@@ -429,8 +453,6 @@ final class SearchIndex implements Closeable {
                 writer.updateDocument(text, textDocument(change));
                 // changed since the searcher was opened: what it shows of the pair may be gone already
                 boolean unseen = touched.contains(id);
-                // the pair's vectors in the searched index, by setting: one lookup for all its slots
-                Map<String, String> indexed = unseen ? Map.of() : indexedVectorKeys(searcher.getIndexReader(), id);
                 Set<String> kept = new HashSet<>();
                 for (ChangeFeed.Slot slot : change.vectors()) {
                     String key = vectorKey(slot);
@@ -441,7 +463,7 @@ final class SearchIndex implements Closeable {
                     String setting = String.valueOf(slot.setting());
                     kept.add(setting);
                     Term slotTerm = new Term(VECTOR_SLOT, id + "/" + setting);
-                    if (filling || unseen || !key.equals(indexed.get(setting))) {
+                    if (filling || unseen || !live(reader, VECTOR_KEY, id + "/" + key)) {
                         writer.updateDocument(slotTerm, vectorDocument(change.id(), slot, key));
                         touched.add(id);
                         vectorsInserted.incrementAndGet();
@@ -458,9 +480,10 @@ final class SearchIndex implements Closeable {
                     writer.deleteDocuments(others.build());
                     touched.add(id);
                 }
-                for (String setting : indexed.keySet()) {
-                    if (!kept.contains(setting)) {
-                        writer.deleteDocuments(new Term(VECTOR_SLOT, id + "/" + setting));
+                for (String setting : unseen ? Set.<String>of() : settings) {
+                    String slot = id + "/" + setting;
+                    if (!kept.contains(setting) && live(reader, VECTOR_SLOT, slot)) {
+                        writer.deleteDocuments(new Term(VECTOR_SLOT, slot));
                         touched.add(id);
                     }
                 }
@@ -471,37 +494,42 @@ final class SearchIndex implements Closeable {
     }
 
     /**
-     * The keys of the pair's vectors in the searched index, by setting (a key begins with its
-     * setting): the {@link #VECTOR_KEY} terms under the pair's id that a live document holds.
+     * Whether a live document of the searched index holds {@code term} in {@code field}, one of
+     * {@link #KEY_FIELDS}: most segments answer from their bloom filter.
      */
-    private static Map<String, String> indexedVectorKeys(IndexReader reader, String id) throws IOException {
-        BytesRef prefix = new BytesRef(id + "/");
-        Map<String, String> keys = new HashMap<>();
+    private static boolean live(IndexReader reader, String field, String term) throws IOException {
+        BytesRef bytes = new BytesRef(term);
         PostingsEnum docs = null;
         for (LeafReaderContext leaf : reader.leaves()) {
-            Terms terms = leaf.reader().terms(VECTOR_KEY);
+            Terms terms = leaf.reader().terms(field);
             if (terms == null) {
                 continue;
             }
             TermsEnum each = terms.iterator();
-            if (each.seekCeil(prefix) == TermsEnum.SeekStatus.END) {
+            if (!each.seekExact(bytes)) {
                 continue;
             }
             Bits live = leaf.reader().getLiveDocs();
-            for (BytesRef term = each.term();
-                    term != null && StringHelper.startsWith(term, prefix);
-                    term = each.next()) {
-                docs = each.postings(docs, PostingsEnum.NONE);
-                for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
-                    if (live == null || live.get(doc)) {
-                        String key = term.utf8ToString().substring(prefix.length);
-                        keys.put(key.substring(0, key.indexOf('/')), key);
-                        break;
-                    }
+            docs = each.postings(docs, PostingsEnum.NONE);
+            for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                if (live == null || live.get(doc)) {
+                    return true;
                 }
             }
         }
-        return keys;
+        return false;
+    }
+
+    /** The settings of the vectors in the searched index, as a slot spells them ("null": of no known setting). */
+    private static Set<String> vectorSettings(IndexReader reader) {
+        Set<String> settings = new HashSet<>();
+        for (FieldInfo field : FieldInfos.getMergedFieldInfos(reader)) {
+            if (field.getVectorDimension() > 0 && field.name.startsWith(VECTOR_FIELD_PREFIX)) {
+                String setting = field.name.substring(field.name.indexOf('.', VECTOR_FIELD_PREFIX.length()) + 1);
+                settings.add(setting.equals(UNRECORDED) ? "null" : setting);
+            }
+        }
+        return settings;
     }
 
     private static BytesRef pairValue(UUID id) {
@@ -581,7 +609,7 @@ final class SearchIndex implements Closeable {
      * before settings were recorded (no key) are kept apart until the re-embed pass adopts them.
      */
     private static String vectorField(String setting, int dimensions) {
-        return "vector." + dimensions + "." + (setting == null ? "unrecorded" : setting);
+        return VECTOR_FIELD_PREFIX + dimensions + "." + (setting == null ? UNRECORDED : setting);
     }
 
     /**

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.lucene.codecs.perfield.PerFieldPostingsFormat;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.FSDirectory;
@@ -196,6 +199,43 @@ class SearchIndexTest {
                     .extracting(SearchIndex.Scored::id)
                     .containsExactly(id);
             assertThat(index.semantic(renewed, "m", 1, false).get(0).score()).isCloseTo(1.0f, offset(1e-5f));
+        }
+    }
+
+    @Test
+    void aReopenedIndexFindsItsVectorsThroughTheBloomFiltersOfItsKeyFields() throws IOException {
+        UUID id = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        float[] v = vector(16, 3);
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            index.apply(List.of(pair(1, id, "Where is my invoice?", v)));
+            index.commit(new ChangeFeed.Position(1, List.of()), NOW);
+        }
+        try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(dir))) {
+            FieldInfos fields = FieldInfos.getMergedFieldInfos(reader);
+            for (String key : List.of("id", "vectorOf", "vectorSlot", "vectorKey")) {
+                assertThat(fields.fieldInfo(key).getAttribute(PerFieldPostingsFormat.PER_FIELD_FORMAT_KEY))
+                        .as(key)
+                        .isEqualTo("BloomFilter");
+            }
+            assertThat(fields.fieldInfo("question").getAttribute(PerFieldPostingsFormat.PER_FIELD_FORMAT_KEY))
+                    .isEqualTo("Lucene912");
+        }
+        try (SearchIndex index = SearchIndex.open(dir, NOW.minusSeconds(3600))) {
+            assertThat(index.rebuildReason()).isNull();
+            // a catch-up's two kinds of change: an edited text, and another pair's new vector
+            index.apply(List.of(
+                    pair(2, id, "Where is my last invoice?", v), pair(3, other, "Can I pay by card?", vector(16, 4))));
+            index.refresh();
+            assertThat(index.vectorsInserted())
+                    .as("the edited pair's vector was found in the segment written before the reopen")
+                    .isEqualTo(1);
+            assertThat(index.semantic(v, "m", 5, false))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id, other);
+            assertThat(index.keyword("last invoice", 5))
+                    .extracting(SearchIndex.Scored::id)
+                    .containsExactly(id);
         }
     }
 
