@@ -107,7 +107,7 @@ final class SearchIndex implements Closeable {
 
     /**
      * On a vector document: the pair's id and the vector's key ({@link #vectorKey}), as a term. A
-     * change finds the vectors its pair has indexed by the terms under the id, without reading a
+     * change asks whether its vector is indexed by looking its exact term up, without reading a
      * stored document (a block of them decompressed for each).
      */
     private static final String VECTOR_KEY = "vectorKey";

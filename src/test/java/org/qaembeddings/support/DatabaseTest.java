@@ -29,7 +29,9 @@ import org.springframework.test.context.DynamicPropertySource;
             "embedding.openai.model=fake-embedding",
             "embedding.openai.api-key=sk-test-secret-key-0123456789",
             "embedding.openai.timeout=60s",
-            "embedding.poll-interval=200ms"
+            "embedding.poll-interval=200ms",
+            // not in the middle of a test that makes the counts drift on purpose; tests call it themselves
+            "embedding.recount-delay=1h"
         })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 public abstract class DatabaseTest {
