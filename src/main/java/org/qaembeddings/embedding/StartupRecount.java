@@ -1,9 +1,9 @@
 package org.qaembeddings.embedding;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.qaembeddings.system.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -30,12 +30,7 @@ class StartupRecount implements DisposableBean {
     StartupRecount(EmbeddingService embeddings, EmbeddingProperties properties) {
         this.embeddings = embeddings;
         this.delay = properties.recountDelay();
-        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = Executors.defaultThreadFactory().newThread(r);
-            t.setName("embedding-recount");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("embedding-recount"));
         // a node stopped before the delay has passed skips the check; the next start makes it
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.qaembeddings.embedding.ChangeFeed;
+import org.qaembeddings.system.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -86,7 +87,7 @@ class IndexFollower implements SmartLifecycle {
             lastCommit = now;
             openedAt = now;
             catchUp = null;
-            reader = Executors.newSingleThreadExecutor(SearchIndex.daemon("search-index-read"));
+            reader = Executors.newSingleThreadExecutor(DaemonThreads.named("search-index-read"));
         }
     }
 

@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.lucene.analysis.Analyzer;
@@ -79,6 +78,7 @@ import org.apache.lucene.store.LockObtainFailedException;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 import org.qaembeddings.embedding.ChangeFeed;
+import org.qaembeddings.system.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,14 +180,15 @@ final class SearchIndex implements Closeable {
 
     private final Directory directory;
     private final Analyzer analyzer = new EnglishAnalyzer();
-    private final ExecutorService appliers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-apply"));
+    private final ExecutorService appliers =
+            Executors.newFixedThreadPool(APPLY_THREADS, DaemonThreads.named("search-index-apply"));
     /**
      * Threads that search segments beside the request's own (Lucene runs a query's per-segment
      * tasks on the calling thread too, so a busy pool slows no search down): at a million pairs a
      * vector search goes through four graphs.
      */
     private final ExecutorService segmentSearchers =
-            Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-segments"));
+            Executors.newFixedThreadPool(APPLY_THREADS, DaemonThreads.named("search-index-segments"));
     /** Threads that insert into one graph while a merge builds it. */
     private final ExecutorService mergers;
 
@@ -271,7 +272,8 @@ final class SearchIndex implements Closeable {
             if (reason != null) {
                 wipe(dir);
             }
-            ExecutorService mergers = Executors.newFixedThreadPool(APPLY_THREADS, daemon("search-index-merge"));
+            ExecutorService mergers =
+                    Executors.newFixedThreadPool(APPLY_THREADS, DaemonThreads.named("search-index-merge"));
             IndexWriter writer;
             try {
                 writer = new IndexWriter(directory, config(reason == null, mergers));
@@ -369,14 +371,6 @@ final class SearchIndex implements Closeable {
                 throws IOException {
             return held ? null : super.findFullFlushMerges(trigger, infos, context);
         }
-    }
-
-    static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** The change position of the last durable commit (0 for a new index). */
@@ -695,7 +689,7 @@ final class SearchIndex implements Closeable {
         if (compacted || compaction != null) {
             return;
         }
-        compaction = daemon("search-index-compact").newThread(this::compact);
+        compaction = DaemonThreads.named("search-index-compact").newThread(this::compact);
         compaction.start();
     }
 
@@ -910,7 +904,7 @@ final class SearchIndex implements Closeable {
         appliers.shutdown();
         segmentSearchers.shutdown();
         searchers.close();
-        Thread rollback = daemon("search-index-close").newThread(() -> {
+        Thread rollback = DaemonThreads.named("search-index-close").newThread(() -> {
             try {
                 writer.rollback(); // drops what was not committed and aborts running merges
             } catch (IOException | RuntimeException e) {
