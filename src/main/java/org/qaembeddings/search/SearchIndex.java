@@ -519,8 +519,7 @@ final class SearchIndex implements Closeable {
         Set<String> settings = new HashSet<>();
         for (FieldInfo field : FieldInfos.getMergedFieldInfos(reader)) {
             if (field.getVectorDimension() > 0 && field.name.startsWith(VECTOR_FIELD_PREFIX)) {
-                String setting = field.name.substring(field.name.indexOf('.', VECTOR_FIELD_PREFIX.length()) + 1);
-                settings.add(setting.equals(UNRECORDED) ? "null" : setting);
+                settings.add(settingOf(field.name));
             }
         }
         return settings;
@@ -604,6 +603,12 @@ final class SearchIndex implements Closeable {
      */
     private static String vectorField(String setting, int dimensions) {
         return VECTOR_FIELD_PREFIX + dimensions + "." + (setting == null ? UNRECORDED : setting);
+    }
+
+    /** The setting of a {@link #vectorField}'s vectors, as a slot spells it ("null": of no known setting). */
+    private static String settingOf(String vectorField) {
+        String setting = vectorField.substring(vectorField.indexOf('.', VECTOR_FIELD_PREFIX.length()) + 1);
+        return setting.equals(UNRECORDED) ? "null" : setting;
     }
 
     /**
